@@ -1,0 +1,65 @@
+"""Shared fixtures: the team personas every test can ask for."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from retain.accounts.choices import Role
+from retain.accounts.models import Department, User
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _department(slug: str) -> Department:
+    return Department.objects.get(slug=slug)
+
+
+@pytest.fixture
+def owner(db) -> User:
+    """Account manager who owns the client under test: may edit it."""
+    return UserFactory(
+        email="olivia.owner@retain.test", department=_department("account-management")
+    )
+
+
+@pytest.fixture
+def teammate(db) -> User:
+    """Same department as the owner, owns nothing: reads all, edits only what they own."""
+    return UserFactory(
+        email="tom.teammate@retain.test", department=_department("account-management")
+    )
+
+
+@pytest.fixture
+def manager(db) -> User:
+    """Manager of another department (shipping): sees every client, manages shipping's."""
+    return UserFactory(
+        email="mia.manager@retain.test", department=_department("shipping"), role=Role.MANAGER
+    )
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    """Administrator: users, departments and settings."""
+    return UserFactory(
+        email="adam.admin@retain.test",
+        department=_department("executive"),
+        role=Role.ADMIN,
+        is_staff=True,
+        is_superuser=True,
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Outside CI, skip PostgreSQL-only tests when the database is SQLite, saying why."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
