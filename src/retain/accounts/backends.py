@@ -1,0 +1,39 @@
+"""How team members sign in: by email address, in whatever case they type it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models.functions import Lower
+from django.http import HttpRequest
+
+
+class EmailBackend(ModelBackend):
+    """Django's ModelBackend, looking the sign-in name up as an email address first.
+
+    ``create_team_member`` stores the username as the lower-cased email, and
+    usernames match exactly, so "Nora.Newhire@Retain.test" could not sign in
+    with the very address she was created with. Emails are unique regardless of
+    case (``accounts_user_email_ci_unique``), and this lookup uses that index.
+    Accounts without an email (``createsuperuser``) still sign in by username.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
+        if username:
+            by_email = (
+                get_user_model()
+                ._default_manager.alias(email_lower=Lower("email"))
+                .filter(email_lower=username.strip().lower())
+                .values_list("username", flat=True)
+            )
+            username = next(iter(by_email), username)
+        return super().authenticate(request, username=username, password=password, **kwargs)
