@@ -126,6 +126,9 @@ def relax_event_table() -> list[DroppedForeignKey]:
         cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(EVENT_INDEX)}")
         if connection.vendor != "postgresql":
             return dropped
+        # PostgreSQL refuses to alter a table with deferred foreign-key checks still queued
+        # in this transaction; run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         constraints = connection.introspection.get_constraints(cursor, table)
         for name, info in constraints.items():
             if info["foreign_key"]:
@@ -154,3 +157,5 @@ def restore_event_table(dropped: list[DroppedForeignKey]) -> None:
         cursor.execute(
             f"CREATE INDEX {q(EVENT_INDEX)} ON {table} ({quoted(['client_id', 'occurred_at'])})"
         )
+        if dropped:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -84,12 +84,12 @@ class CsvReader:
         self.header_ok = False
 
     def __iter__(self) -> Iterator[Batch]:
-        with self.path.open("rb") as raw:
-            yield from self._read(raw)
-
-    def _read(self, raw: IO[bytes]) -> Iterator[Batch]:
         # utf-8-sig drops a byte-order mark; strict decoding refuses anything that is not UTF-8.
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+        with self.path.open("r", encoding="utf-8-sig", errors="strict", newline="") as text:
+            yield from self._read(text)
+
+    def _read(self, text: io.TextIOWrapper) -> Iterator[Batch]:
+        raw = text.buffer
         reader = csv.reader(text, strict=True)
         row_number = 1
         try:
@@ -148,6 +148,7 @@ class CsvReader:
     def _batch(
         self, records: list[list[str]], rows: list[int], positions: list[int], raw: IO[bytes]
     ) -> Batch:
+        # The position of the byte stream under the text decoder, which reads ahead a little.
         transposed = list(zip(*records, strict=True))
         frame = pl.DataFrame(
             {

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import heapq
+import itertools
+from dataclasses import dataclass
 
 import polars as pl
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class RowError:
     """One problem in an import file: ``FILE:ROW: column: problem``.
 
@@ -17,28 +19,39 @@ class RowError:
     row: int
     column: str
     problem: str
-    file: str = field(compare=False)
+    file: str
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row}: {self.column}: {self.problem}"
 
 
 class ErrorLog:
-    """Collects errors in row order, keeping the first ``keep`` and counting the rest."""
+    """Counts every error and keeps the ``keep`` earliest by row, in whatever order they arrive.
+
+    A file where every row is bad must not cost memory per row, so only a bounded
+    heap of the earliest errors is held. Errors on one row keep the order they
+    were found in (the file's column order, then whole-file checks).
+    """
 
     def __init__(self, file: str, keep: int = 50) -> None:
         self.file = file
         self.keep = keep
         self.count = 0
-        self.errors: list[RowError] = []
-        self._pending: list[RowError] = []
+        # Max-heap by (row, arrival) via negation: the worst kept error is at the top.
+        self._heap: list[tuple[int, int, RowError]] = []
+        self._arrival = itertools.count()
 
     def __bool__(self) -> bool:
-        return self.count > 0 or bool(self._pending)
+        return self.count > 0
 
     def add(self, row: int, column: str, problem: str) -> None:
-        """Record one error (flushed in row order at the end of the batch)."""
-        self._pending.append(RowError(row, column, problem, self.file))
+        """Record one error."""
+        self.count += 1
+        entry = (-row, -next(self._arrival), RowError(row, column, problem, self.file))
+        if len(self._heap) < self.keep:
+            heapq.heappush(self._heap, entry)
+        elif entry[:2] > self._heap[0][:2]:
+            heapq.heapreplace(self._heap, entry)
 
     def add_where(self, rows: pl.Series, problems: pl.Series, column: str) -> None:
         """Record an error for every row whose ``problems`` entry is not null."""
@@ -46,27 +59,23 @@ class ErrorLog:
         if not bad.any():
             return
         bad_rows = rows.filter(bad)
-        # Only a column's earliest ``keep`` rows can make the printed list; the rest are counted.
+        # Only a column's earliest ``keep`` rows can be shown; the rest are only counted.
         shown = bad_rows.head(self.keep)
         for row, problem in zip(shown, problems.filter(bad).head(self.keep), strict=True):
-            self._pending.append(RowError(row, column, problem, self.file))
+            self.add(row, column, problem)
         self.count += len(bad_rows) - len(shown)
 
-    def flush_batch(self) -> None:
-        """Move this batch's errors into the log in row order."""
-        self._pending.sort()
-        for error in self._pending:
-            self.count += 1
-            if len(self.errors) < self.keep:
-                self.errors.append(error)
-        self._pending.clear()
+    @property
+    def errors(self) -> list[RowError]:
+        """The kept errors, earliest row first."""
+        return [error for *_, error in sorted(self._heap, reverse=True)]
 
     def report(self) -> list[str]:
         """The lines to print: the kept errors, then how many more there were."""
-        self.flush_batch()
-        lines = [str(error) for error in self.errors]
-        if self.count > len(self.errors):
-            lines.append(f"... and {self.count - len(self.errors)} more errors")
+        kept = self.errors
+        lines = [str(error) for error in kept]
+        if self.count > len(kept):
+            lines.append(f"... and {self.count - len(kept)} more errors")
         return lines
 
 

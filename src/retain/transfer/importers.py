@@ -61,11 +61,10 @@ class Importer:
         ``bytes_read`` is how far into the file the reader is, for size estimates.
         """
         frame = self.with_client_ids(frame) if "client_external_id" in frame.columns else frame
-        if self.log:
-            return  # the file will be rolled back: keep validating, stop gathering
         self.gathered.append(frame.filter(ok))
 
     def finish(self) -> Counts:
+        """Check what needs the whole file (duplicate keys), then write unless anything failed."""
         raise NotImplementedError
 
     def all_rows(self) -> pl.DataFrame:
@@ -124,7 +123,7 @@ class ClientsImporter(Importer):
 
     def finish(self) -> Counts:
         rows = self.all_rows()
-        if rows.is_empty() or self.log:
+        if rows.is_empty():
             return Counts()
         self.log_duplicates(rows, ["external_id"], "external_id", "external_id")
         emails = {
@@ -217,7 +216,7 @@ class ContactsImporter(Importer):
 
     def finish(self) -> Counts:
         rows = self.all_rows()
-        if rows.is_empty() or self.log:
+        if rows.is_empty():
             return Counts()
         rows = rows.with_columns(
             pl.when(pl.col("email") != "")
@@ -303,7 +302,7 @@ class SubscriptionsImporter(Importer):
 
     def finish(self) -> Counts:
         rows = self.all_rows()
-        if rows.is_empty() or self.log:
+        if rows.is_empty():
             return Counts()
         self.log_duplicates(
             rows,
@@ -407,7 +406,7 @@ class TransactionsImporter(Importer):
 
     def finish(self) -> Counts:
         rows = self.all_rows()
-        if rows.is_empty() or self.log:
+        if rows.is_empty():
             return Counts()
         with_order = rows.filter(pl.col("order_id") != "")
         self.log_duplicates(
@@ -543,7 +542,7 @@ class EventsImporter(Importer):
         return {name: self.type_ids[name] for name in names}
 
     def finish(self) -> Counts:
-        if self.table_relaxed:
+        if self.table_relaxed and not self.log:
             bulk.restore_event_table(self.relaxed or [])
         return self.counts
 

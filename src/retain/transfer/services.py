@@ -64,12 +64,9 @@ def import_file(
             rows_read += batch.frame.height
             frame, ok = parse_batch(batch, fmt, log)
             importer.take(frame, ok, batch.bytes_read)
-            log.flush_batch()
             if progress:
                 progress(batch.bytes_read)
-        if not log:
-            counts = importer.finish()
-        log.flush_batch()
+        counts = importer.finish()
         if log or not reader.header_ok:
             # Leaving the atomic block by exception rolls back every row written so far.
             raise ImportFailed(log)
