@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -54,7 +54,7 @@ class EpochMicrosecondsField(models.BigIntegerField):
         return int(value)
 
     def value_to_string(self, obj: models.Model) -> str:
-        value = self.value_from_object(obj)
+        value = cast(datetime | None, self.value_from_object(obj))
         return "" if value is None else value.isoformat()
 
     def formfield(self, **kwargs: Any) -> Any:

@@ -81,6 +81,7 @@ def existing_event_counts(frame: pl.DataFrame, up_to_id: int) -> pl.DataFrame:
     low = int(frame.get_column("occurred_at").min())  # type: ignore[arg-type]
     high = int(frame.get_column("occurred_at").max())  # type: ignore[arg-type]
     table = connection.ops.quote_name(_table())
+    clients_param: object
     if connection.vendor == "postgresql":
         clients_sql, clients_param = "client_id = ANY(%s)", client_ids
     else:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 
 import polars as pl
 
@@ -89,7 +89,7 @@ class CsvReader:
             yield from self._read(text)
 
     def _read(self, text: io.TextIOWrapper) -> Iterator[Batch]:
-        raw = text.buffer
+        raw = cast(BinaryIO, text.buffer)  # its position (the decoder reads a little ahead) measures progress
         reader = csv.reader(text, strict=True)
         row_number = 1
         try:
@@ -112,10 +112,10 @@ class CsvReader:
                 pending.append(record)
                 pending_rows.append(row_number)
                 if len(pending) >= self.batch_rows:
-                    yield self._batch(pending, pending_rows, positions, raw)
+                    yield self._batch(pending, pending_rows, positions, raw.tell())
                     pending, pending_rows = [], []
             if pending:
-                yield self._batch(pending, pending_rows, positions, raw)
+                yield self._batch(pending, pending_rows, positions, raw.tell())
         except UnicodeDecodeError as error:
             self.log.add(
                 row_number + 1, "-", f"not UTF-8 text ({error.reason}); save the file as UTF-8"
@@ -146,9 +146,8 @@ class CsvReader:
         return [names.index(name) for name in self.columns]
 
     def _batch(
-        self, records: list[list[str]], rows: list[int], positions: list[int], raw: IO[bytes]
+        self, records: list[list[str]], rows: list[int], positions: list[int], bytes_read: int
     ) -> Batch:
-        # The position of the byte stream under the text decoder, which reads ahead a little.
         transposed = list(zip(*records, strict=True))
         frame = pl.DataFrame(
             {
@@ -158,7 +157,7 @@ class CsvReader:
             schema=dict.fromkeys(self.columns, pl.String),
         )
         return Batch(
-            frame=frame, rows=pl.Series("row", rows, dtype=pl.Int64), bytes_read=raw.tell()
+            frame=frame, rows=pl.Series("row", rows, dtype=pl.Int64), bytes_read=bytes_read
         )
 
 

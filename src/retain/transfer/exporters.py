@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from retain.clients.models import Client, Contact, SubscriptionLine, Transaction, UsageEvent
 from retain.transfer.csvio import csv_writer, escape_cell
@@ -114,7 +114,8 @@ def _events() -> Iterator[list[str]]:
     for external_id, occurred_at, event_type, value, user in rows.iterator(CHUNK):
         yield [
             text(external_id),
-            format_datetime(occurred_at),
+            # The field stores an integer but reads back as a datetime (EpochMicrosecondsField).
+            format_datetime(cast(datetime, occurred_at)),
             text(event_type),
             format_float(value),
             text(user),

@@ -461,7 +461,7 @@ class TransactionsImporter(Importer):
             new.append(
                 Transaction(
                     client_id=record["client_id"],
-                    occurred_at=_aware(record["occurred_at"]),
+                    occurred_at=epoch_us_to_datetime(record["occurred_at"]),
                     amount=_decimal(record["amount"]),
                 )
             )
