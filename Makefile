@@ -19,10 +19,9 @@ serve: setup
 test: setup browser
 	bash scripts/test
 
-## Debian's Chromium for the browser tests (needs root; skipped when already there)
+## Debian's Chromium for the browser tests (skipped when already there)
 browser:
-	@command -v chromium >/dev/null 2>&1 || { echo "Installing Chromium from Debian's packages"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@bash scripts/install-chromium
 
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy src
