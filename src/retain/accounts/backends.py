@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models.functions import Lower
 from django.http import HttpRequest
+
+from retain.accounts.models import User
 
 
 class EmailBackend(ModelBackend):
@@ -27,13 +28,24 @@ class EmailBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> AbstractBaseUser | None:
+    ) -> User | None:
         if username:
             by_email = (
-                get_user_model()
-                ._default_manager.alias(email_lower=Lower("email"))
+                User.objects.alias(email_lower=Lower("email"))
                 .filter(email_lower=username.strip().lower())
                 .values_list("username", flat=True)
             )
             username = next(iter(by_email), username)
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    async def aauthenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        # ModelBackend's async path does its own lookup; keep one rule for both.
+        return await sync_to_async(self.authenticate)(
+            request, username=username, password=password, **kwargs
+        )

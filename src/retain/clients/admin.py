@@ -13,4 +13,6 @@ class ClientAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["owner", "backup_owner"]
 
 
-admin.site.register([Contact, SubscriptionLine, TimelineEntry, OwnershipChange], SimpleHistoryAdmin)
+admin.site.register([Contact, SubscriptionLine, TimelineEntry], SimpleHistoryAdmin)
+# OwnershipChange is itself the audit trail and keeps no simple_history table.
+admin.site.register(OwnershipChange)
