@@ -8,7 +8,10 @@ from retain.accounts.models import Department, User
 class TeamMemberAdmin(UserAdmin):
     list_display = ["email", "first_name", "last_name", "department", "role", "is_active"]
     list_filter = ["role", "department", "is_active"]
-    fieldsets = [*(UserAdmin.fieldsets or ()), ("Retain", {"fields": ["department", "role", "title"]})]
+    fieldsets = [
+        *(UserAdmin.fieldsets or ()),
+        ("Retain", {"fields": ["department", "role", "title"]}),
+    ]
 
 
 @admin.register(Department)

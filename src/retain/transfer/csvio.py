@@ -89,7 +89,8 @@ class CsvReader:
             yield from self._read(text)
 
     def _read(self, text: io.TextIOWrapper) -> Iterator[Batch]:
-        raw = cast(BinaryIO, text.buffer)  # its position (the decoder reads a little ahead) measures progress
+        # The byte position under the decoder (which reads a little ahead) measures progress.
+        raw = cast(BinaryIO, text.buffer)
         reader = csv.reader(text, strict=True)
         row_number = 1
         try:
