@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retain.clients.models import Client, Contact, SubscriptionLine, Transaction, UsageEvent
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, UserFactory
 from tests.integration.transfer_helpers import run_import, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +200,16 @@ def test_one_bad_row_in_100000_writes_nothing(tmp_path, acme, settings):
         f"{path}: 1 errors; nothing was imported.",
     ]
     assert UsageEvent.objects.count() == 0
+
+
+def test_owner_who_is_already_the_backup_is_refused(tmp_path):
+    backup = UserFactory(email="backup@retain.test")
+    ClientFactory(external_id="C1", backup_owner=backup)
+    path = write_csv(tmp_path / "c.csv", "clients", ["C1,Acme,,,,backup@retain.test,"])
+    result = run_import("clients", path)
+    assert result.status == 2
+    assert result.error_lines[0] == (
+        f"{path}:2: owner_email: is this client's backup owner; "
+        "name a different owner or change the backup first"
+    )
+    assert Client.objects.get(external_id="C1").owner is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from retain.accounts.choices import Role
@@ -40,6 +41,8 @@ def create_team_member(
         is_superuser=role == Role.ADMIN,
     )
     if password:
+        # Django's validators: length, common passwords, too close to the name or email.
+        validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()

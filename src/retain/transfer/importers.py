@@ -90,6 +90,28 @@ class Importer:
         self.log.add_where(joined.get_column("row"), problems, "client_external_id")
         return joined
 
+    def create_audited(self, model: type[Any], objects: list[Any]) -> list[Any]:
+        """Insert ``objects`` with an audit-history row each, attributed to the import."""
+        return bulk_create_with_history(
+            objects,
+            model,
+            batch_size=BULK_BATCH,
+            default_user=self.actor,
+            default_change_reason=self.reason,
+        )
+
+    def update_audited(self, model: type[Any], objects: list[Any], fields: list[str]) -> None:
+        """Save ``fields`` of ``objects`` with an audit-history row each."""
+        if objects:
+            bulk_update_with_history(
+                objects,
+                model,
+                fields,
+                batch_size=BULK_BATCH,
+                default_user=self.actor,
+                default_change_reason=self.reason,
+            )
+
     def log_duplicates(self, rows: pl.DataFrame, key: list[str], column: str, what: str) -> None:
         """Log every row whose ``key`` already appeared on an earlier row of the file."""
         first = rows.group_by(key, maintain_order=True).agg(pl.col("row").min().alias("first_row"))
@@ -156,6 +178,13 @@ class ClientsImporter(Importer):
                 )
                 continue
             previous_owner = client.owner_id
+            if values["owner_id"] is not None and values["owner_id"] == client.backup_owner_id:
+                self.log.add(
+                    record["row"],
+                    "owner_email",
+                    "is this client's backup owner; name a different owner or change the backup first",
+                )
+                continue
             if created_at is not None:
                 values["created_at"] = created_at
             if _changed(client, values):
@@ -165,23 +194,11 @@ class ClientsImporter(Importer):
                     ownership.append(self._ownership(client, previous_owner, now))
             else:
                 counts.unchanged += 1
-        created = bulk_create_with_history(
-            new,
-            Client,
-            batch_size=BULK_BATCH,
-            default_user=self.actor,
-            default_change_reason=self.reason,
-        )
+        if self.log:
+            return Counts()
+        created = self.create_audited(Client, new)
         ownership += [self._ownership(client, None, now) for client in created if client.owner_id]
-        if changed:
-            bulk_update_with_history(
-                changed,
-                Client,
-                [*self.FIELDS, "created_at", "version"],
-                batch_size=BULK_BATCH,
-                default_user=self.actor,
-                default_change_reason=self.reason,
-            )
+        self.update_audited(Client, changed, [*self.FIELDS, "created_at", "version"])
         OwnershipChange.objects.bulk_create(ownership, batch_size=BULK_BATCH)
         counts.created, counts.updated = len(new), len(changed)
         return counts
@@ -266,15 +283,9 @@ class ContactsImporter(Importer):
             contact.is_primary = False
         # Demote first: the one-primary constraint is checked row by row, not per statement.
         demoted = [c for c in [*changed, *others] if c.pk in was_primary and not c.is_primary]
-        self._update(demoted, ["is_primary"])
-        self._update(changed, self.FIELDS)
-        bulk_create_with_history(
-            new,
-            Contact,
-            batch_size=BULK_BATCH,
-            default_user=self.actor,
-            default_change_reason=self.reason,
-        )
+        self.update_audited(Contact, demoted, ["is_primary"])
+        self.update_audited(Contact, changed, self.FIELDS)
+        self.create_audited(Contact, new)
         counts.created = len(new)
         counts.updated = len(changed) + len(others)
         return counts
@@ -282,17 +293,6 @@ class ContactsImporter(Importer):
     @staticmethod
     def _key(contact: Contact) -> str:
         return f"email:{contact.email.lower()}" if contact.email else f"name:{contact.name.lower()}"
-
-    def _update(self, contacts: list[Contact], fields: list[str]) -> None:
-        if contacts:
-            bulk_update_with_history(
-                contacts,
-                Contact,
-                fields,
-                batch_size=BULK_BATCH,
-                default_user=self.actor,
-                default_change_reason=self.reason,
-            )
 
 
 class SubscriptionsImporter(Importer):
@@ -343,22 +343,8 @@ class SubscriptionsImporter(Importer):
                 changed.append(line)
             else:
                 counts.unchanged += 1
-        bulk_create_with_history(
-            new,
-            SubscriptionLine,
-            batch_size=BULK_BATCH,
-            default_user=self.actor,
-            default_change_reason=self.reason,
-        )
-        if changed:
-            bulk_update_with_history(
-                changed,
-                SubscriptionLine,
-                self.FIELDS,
-                batch_size=BULK_BATCH,
-                default_user=self.actor,
-                default_change_reason=self.reason,
-            )
+        self.create_audited(SubscriptionLine, new)
+        self.update_audited(SubscriptionLine, changed, self.FIELDS)
         counts.created, counts.updated = len(new), len(changed)
         return counts
 
@@ -465,22 +451,8 @@ class TransactionsImporter(Importer):
                     amount=_decimal(record["amount"]),
                 )
             )
-        bulk_create_with_history(
-            new,
-            Transaction,
-            batch_size=BULK_BATCH,
-            default_user=self.actor,
-            default_change_reason=self.reason,
-        )
-        if changed:
-            bulk_update_with_history(
-                changed,
-                Transaction,
-                ["occurred_at", "amount"],
-                batch_size=BULK_BATCH,
-                default_user=self.actor,
-                default_change_reason=self.reason,
-            )
+        self.create_audited(Transaction, new)
+        self.update_audited(Transaction, changed, ["occurred_at", "amount"])
         counts.created, counts.updated = len(new), len(changed)
         return counts
 
