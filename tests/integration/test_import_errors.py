@@ -197,7 +197,7 @@ def test_one_bad_row_in_100000_writes_nothing(tmp_path, acme, settings):
     assert result.status == 2
     assert result.error_lines == [
         f"{path}:100001: value: not a number",
-        f"{path}: 1 errors; nothing was imported.",
+        f"{path}: 1 error; nothing was imported.",
     ]
     assert UsageEvent.objects.count() == 0
 

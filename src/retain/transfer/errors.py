@@ -75,8 +75,13 @@ class ErrorLog:
         kept = self.errors
         lines = [str(error) for error in kept]
         if self.count > len(kept):
-            lines.append(f"... and {self.count - len(kept)} more errors")
+            lines.append(f"... and {plural(self.count - len(kept), 'more error')}")
         return lines
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 error", "2 errors"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class ImportFailed(Exception):

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from retain.transfer.csvio import open_for_writing
+from retain.transfer.errors import plural
 from retain.transfer.exporters import export_rows
 from retain.transfer.formats import KINDS
 
@@ -26,4 +27,4 @@ class Command(BaseCommand):
             if file != "-":
                 stream.close()
         if file != "-":
-            self.stdout.write(f"{file}: {count} {kind} rows written.")
+            self.stdout.write(f"{file}: {plural(count, 'row')} of {kind} written.")

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from retain.accounts.models import User
-from retain.transfer.errors import ImportFailed
+from retain.transfer.errors import ImportFailed, plural
 from retain.transfer.formats import KINDS
 from retain.transfer.services import import_file
 
@@ -60,7 +60,9 @@ class Command(BaseCommand):
         except ImportFailed as failure:
             for line in failure.log.report():
                 self.stderr.write(line)
-            self.stderr.write(f"{file}: {failure.log.count} errors; nothing was imported.")
+            self.stderr.write(
+                f"{file}: {plural(failure.log.count, 'error')}; nothing was imported."
+            )
             sys.exit(2)
         finally:
             if progress_bar is not None:

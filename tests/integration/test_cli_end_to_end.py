@@ -1,0 +1,72 @@
+"""The real `retain` command in its own process, on its own SQLite database."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def retain(tmp_path: Path):
+    """Run `python -m retain ...` against a fresh database file in tmp_path."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'retain.sqlite3'}",
+        RETAIN_VAR_DIR=str(tmp_path / "var"),
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "retain", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert run("init").returncode == 0
+    return run
+
+
+def count_events(tmp_path: Path) -> int:
+    with closing(sqlite3.connect(tmp_path / "retain.sqlite3")) as db:
+        return db.execute("SELECT COUNT(*) FROM clients_usageevent").fetchone()[0]
+
+
+def test_bad_file_exits_2_names_the_row_and_writes_nothing(retain, tmp_path):
+    (tmp_path / "clients.csv").write_text(
+        "external_id,name,segment,industry,country,owner_email,created_at\nC1,Acme,,,,,\n"
+    )
+    (tmp_path / "events.csv").write_text(
+        "client_external_id,occurred_at,event_type,value,user\n"
+        "C1,2024-01-01T09:00:00Z,login,1,ann\n"
+        "C2,2024-01-01T09:00:00Z,login,1,bob\n"
+    )
+    assert retain("import", "clients", str(tmp_path / "clients.csv")).returncode == 0
+
+    result = retain("import", "events", str(tmp_path / "events.csv"))
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"{tmp_path / 'events.csv'}:3: client_external_id: no client with this external id",
+        f"{tmp_path / 'events.csv'}: 1 error; nothing was imported.",
+    ]
+    assert count_events(tmp_path) == 0
+
+
+def test_import_then_export_gives_the_file_back(retain, tmp_path):
+    clients = 'external_id,name,segment,industry,country,owner_email,created_at\r\nC1,"\'=Acme, Inc",smb,,DE,,2024-01-01T00:00:00Z\r\n'
+    (tmp_path / "clients.csv").write_text(clients, newline="")
+    assert retain("import", "clients", str(tmp_path / "clients.csv")).returncode == 0
+
+    exported = retain("export", "clients", str(tmp_path / "out.csv"))
+
+    assert exported.returncode == 0
+    assert exported.stdout == f"{tmp_path / 'out.csv'}: 1 row of clients written.\n"
+    assert (tmp_path / "out.csv").read_bytes() == clients.encode()
