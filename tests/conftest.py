@@ -13,6 +13,18 @@ from tests.factories import UserFactory
 IN_CI = os.environ.get("CI") == "true"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """A fast hasher for tests: PBKDF2's deliberate slowness costs ~0.3 s per factory user.
+
+    PBKDF2 stays second, so hashes made outside the test (the demo's) still verify.
+    """
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 def _department(slug: str) -> Department:
     return Department.objects.get(slug=slug)
 

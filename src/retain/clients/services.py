@@ -1,0 +1,193 @@
+"""Writes to the client record: one function per action, shared by web, CLI, API and worker.
+
+Each service checks the actor's permission on the object, runs in a transaction,
+locks the client first (``locks.lock_client``), and leaves an audit record: the
+client's history row (who, when, before/after) and, where people should see it,
+a timeline entry.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from retain.accounts.models import User
+from retain.clients.choices import ClientStatus, LifecycleStage, OwnerRole, TimelineKind
+from retain.clients.locks import StaleEdit, lock_client
+from retain.clients.models import Client, OwnershipChange, TimelineEntry
+from retain.clients.permissions import require
+
+__all__ = [
+    "MANUAL_TIMELINE_KINDS",
+    "StaleEdit",
+    "acknowledge_handoff",
+    "add_timeline_entry",
+    "mark_churned",
+    "reassign_owner",
+    "update_client",
+]
+
+# What a person logs by hand; other kinds come from the records they describe.
+MANUAL_TIMELINE_KINDS = (
+    TimelineKind.NOTE,
+    TimelineKind.CALL,
+    TimelineKind.MEETING,
+    TimelineKind.EMAIL,
+)
+
+EDITABLE_FIELDS = ("name", "segment", "industry", "country", "lifecycle_stage")
+
+
+def _save_audited(client: Client, actor: User, reason: str, fields: list[str]) -> None:
+    client.version += 1
+    client._history_user = actor  # type: ignore[attr-defined]
+    client._change_reason = reason  # type: ignore[attr-defined]
+    client.save(update_fields=[*fields, "version", "updated_at"])
+
+
+@transaction.atomic
+def update_client(*, actor: User, client: Client, expected_version: int, **changes: Any) -> Client:
+    """Change a client's descriptive fields (name, segment, industry, country, lifecycle stage).
+
+    Refuses with StaleEdit when someone saved the client after ``expected_version``.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"cannot edit {', '.join(sorted(unknown))} here")
+    locked = lock_client(client.pk, expected_version=expected_version)
+    require(actor, "clients.change_client", locked)
+    if "lifecycle_stage" in changes and changes["lifecycle_stage"] not in LifecycleStage.values:
+        raise ValidationError({"lifecycle_stage": "unknown lifecycle stage"})
+    changed = [field for field, value in changes.items() if getattr(locked, field) != value]
+    if not changed:
+        return locked
+    for field in changed:
+        setattr(locked, field, changes[field])
+    locked.full_clean(exclude=["owner", "backup_owner"])
+    _save_audited(locked, actor, "edited", changed)
+    return locked
+
+
+@transaction.atomic
+def mark_churned(
+    *, actor: User, client: Client, expected_version: int, churned_on: date, reason: str
+) -> Client:
+    """Record that the client left, when, and why (the reason is required)."""
+    locked = lock_client(client.pk, expected_version=expected_version)
+    require(actor, "clients.change_client", locked)
+    if not reason.strip():
+        raise ValidationError({"churn_reason": "say why the client left"})
+    locked.status, locked.churned_on, locked.churn_reason = (
+        ClientStatus.CHURNED,
+        churned_on,
+        reason.strip(),
+    )
+    _save_audited(locked, actor, "marked churned", ["status", "churned_on", "churn_reason"])
+    return locked
+
+
+@transaction.atomic
+def reassign_owner(
+    *,
+    actor: User,
+    client: Client,
+    new_user: User,
+    note: str,
+    expected_version: int,
+    role: str = OwnerRole.OWNER,
+) -> OwnershipChange:
+    """Hand the client (or its backup role) to ``new_user`` with a handoff note.
+
+    The note is required: it is how context travels. The new person gets a
+    handoff to acknowledge; the change appears on the client's timeline.
+    """
+    note = note.strip()
+    if not note:
+        raise ValidationError(
+            {"note": "a handoff note is required: what should the new owner know?"}
+        )
+    if role not in OwnerRole.values:
+        raise ValueError(f"unknown role {role!r}")
+    locked = lock_client(client.pk, expected_version=expected_version)
+    require(actor, "clients.reassign_owner", locked)
+    if not new_user.is_active:
+        raise ValidationError({"new_user": f"{new_user} is no longer active"})
+    field, other = (
+        ("owner", "backup_owner") if role == OwnerRole.OWNER else ("backup_owner", "owner")
+    )
+    previous = getattr(locked, field)
+    if previous == new_user:
+        raise ValidationError({"new_user": f"{new_user} already holds this role"})
+    if getattr(locked, other) == new_user:
+        label = "backup owner" if role == OwnerRole.OWNER else "owner"
+        raise ValidationError(
+            {"new_user": f"{new_user} is this client's {label}; choose someone else"}
+        )
+    setattr(locked, field, new_user)
+    _save_audited(locked, actor, f"{role} handed over", [field])
+    now = timezone.now()
+    change = OwnershipChange.objects.create(
+        client=locked,
+        role=role,
+        previous_user=previous,
+        new_user=new_user,
+        changed_by=actor,
+        changed_at=now,
+        note=note,
+    )
+    title = "Owner" if role == OwnerRole.OWNER else "Backup owner"
+    TimelineEntry.objects.create(
+        client=locked,
+        occurred_at=now,
+        kind=TimelineKind.HANDOFF,
+        department=actor.department,
+        author=actor,
+        subject=f"{title}: {previous or 'nobody'} → {new_user}",
+        body=note,
+        source=change,
+    )
+    return change
+
+
+@transaction.atomic
+def acknowledge_handoff(*, actor: User, change: OwnershipChange) -> OwnershipChange:
+    """The person handed a client confirms they have read the handoff note."""
+    require(actor, "clients.acknowledge_handoff", change)
+    locked = OwnershipChange.objects.select_for_update().get(pk=change.pk)
+    if locked.acknowledged_at is None:
+        locked.acknowledged_at = timezone.now()
+        locked.save(update_fields=["acknowledged_at"])
+    return locked
+
+
+@transaction.atomic
+def add_timeline_entry(
+    *,
+    actor: User,
+    client: Client,
+    kind: str,
+    subject: str,
+    body: str = "",
+    occurred_at: datetime | None = None,
+) -> TimelineEntry:
+    """Log a note, call, meeting or email on the client's timeline, as the actor's department."""
+    require(actor, "clients.add_timeline_entry", client)
+    if kind not in MANUAL_TIMELINE_KINDS:
+        raise ValidationError({"kind": f"choose one of {', '.join(MANUAL_TIMELINE_KINDS)}"})
+    entry = TimelineEntry(
+        client=client,
+        occurred_at=occurred_at or timezone.now(),
+        kind=kind,
+        department=actor.department,
+        author=actor,
+        subject=subject.strip(),
+        body=body.strip(),
+    )
+    entry.full_clean(exclude=["client", "department", "author", "source_type"])
+    entry._history_user = actor  # type: ignore[attr-defined]
+    entry.save()
+    return entry
