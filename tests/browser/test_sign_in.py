@@ -12,6 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from retain.accounts.models import Department, User
 from retain.accounts.services import create_team_member
+from retain.clients.services import refresh_client_revenue
 from tests.browser.conftest import SCREENSHOTS, BrowserThread
 from tests.factories import ClientFactory, SubscriptionLineFactory
 
@@ -51,6 +52,7 @@ def book_of_clients(olivia: User) -> None:
     for name, external_id, segment, mrr in CLIENTS:
         client = ClientFactory(name=name, external_id=external_id, segment=segment, owner=olivia)
         SubscriptionLineFactory(client=client, mrr=mrr)
+    refresh_client_revenue()
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ def test_init_is_safe_to_repeat_and_reports_the_departments():
     call_command("init", stdout=out, verbosity=0)
     call_command("init", stdout=out, verbosity=0)
     assert out.getvalue().splitlines() == [
-        "Database ready (12 departments).",
-        "Database ready (12 departments).",
+        "Database ready (12 departments, 0 clients).",
+        "Database ready (12 departments, 0 clients).",
     ]
     assert (
         Department.objects.filter(slug__in=["shipping", "billing", "legal", "executive"]).count()

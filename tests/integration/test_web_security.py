@@ -11,6 +11,7 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries, Settings
 
 from retain.accounts.models import User
+from retain.clients.services import refresh_client_revenue
 from tests.factories import ClientFactory, SubscriptionLineFactory
 from tests.integration.test_web_auth import PASSWORD, every_url
 
@@ -160,6 +161,7 @@ def _seed_clients(count: int, owner: User) -> None:
     for _ in range(count):
         line = SubscriptionLineFactory(client__owner=owner)
         SubscriptionLineFactory(client=line.client, product="Analytics")
+    refresh_client_revenue()
 
 
 @pytest.mark.django_db

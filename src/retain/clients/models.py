@@ -50,16 +50,27 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by services.refresh_client_revenue from the subscription lines, so lists of
+    # 100,000 clients sort and filter by revenue without aggregating per request.
+    mrr = models.DecimalField(max_digits=14, decimal_places=2, default=0, editable=False)
+    renewal_on = models.DateField(null=True, blank=True, editable=False)
+    revenue_as_of = models.DateField(null=True, blank=True, editable=False)
     # Incremented by every service write; a stale version means someone else saved first.
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "mrr", "renewal_on", "revenue_as_of"]
+    )
 
     class Meta:
         ordering = ["name"]
         indexes = [
             models.Index(Lower("name"), name="clients_client_name_ci"),
             models.Index(fields=["status", "segment"], name="clients_client_status_segment"),
+            models.Index(fields=["-mrr", "name"], name="clients_client_mrr"),
+            models.Index(fields=["owner", "-mrr"], name="clients_client_owner_mrr"),
+            models.Index(fields=["backup_owner", "-mrr"], name="clients_client_backup_mrr"),
+            models.Index(fields=["renewal_on"], name="clients_client_renewal"),
         ]
         constraints = [
             models.CheckConstraint(

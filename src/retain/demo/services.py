@@ -35,6 +35,7 @@ from retain.clients.models import (
     Transaction,
     UsageEvent,
 )
+from retain.clients.services import refresh_client_revenue
 from retain.demo import vocabulary as V
 from retain.demo.generator import generate_company
 from retain.demo.models import ClientTruth
@@ -126,6 +127,8 @@ def load_demo_company(
         _write_truth(company, client_ids)
         _write_contacts(company, client_ids)
         _write_subscriptions(company, client_ids)
+        # The last day of the demo's history is "now" for its revenue summary.
+        refresh_client_revenue(client_ids=client_ids, on=as_of - timedelta(days=1))
         _write_transactions(company, client_ids)
         _write_ownership(company, client_ids, staff)
         _write_timeline(company, client_ids, staff, departments)

@@ -29,6 +29,7 @@ from retain.clients.models import (
     SubscriptionLine,
     Transaction,
 )
+from retain.clients.services import refresh_client_revenue
 from retain.core.fields import datetime_to_epoch_us, epoch_us_to_datetime
 from retain.transfer import bulk
 from retain.transfer.errors import ErrorLog
@@ -345,6 +346,7 @@ class SubscriptionsImporter(Importer):
                 counts.unchanged += 1
         self.create_audited(SubscriptionLine, new)
         self.update_audited(SubscriptionLine, changed, self.FIELDS)
+        refresh_client_revenue(client_ids=client_ids)
         counts.created, counts.updated = len(new), len(changed)
         return counts
 
