@@ -6,6 +6,7 @@ production is refused loudly rather than silently accepted.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import dj_database_url
 from django.utils.csp import CSP
 
+from retain.core.email_url import parse_email_url
 from retain.core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django_htmx",
     "simple_history",
+    "axes",
     "retain.core",
     "retain.accounts",
     "retain.clients",
@@ -69,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "retain.urls"
@@ -127,8 +132,15 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-# Team members sign in with their email address, whatever its case.
-AUTHENTICATION_BACKENDS = ["retain.accounts.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: axes' AxesStandaloneBackend, refusing a locked-out email+address pair
+    # before any password is checked (and letting request-less checks through).
+    "retain.accounts.backends.SignInLockoutBackend",
+    # Team members sign in with their email address, whatever its case.
+    "retain.accounts.backends.EmailBackend",
+    # Per-object permissions (django-rules), e.g. who may edit which client.
+    "rules.permissions.ObjectPermissionBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -138,6 +150,40 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Password-reset links work for an hour: long enough to find the mail, short enough
+# that an old mail in a mailbox is not a standing way in.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+
+# Sign-in lockout (django-axes): after RETAIN_LOGIN_FAILURE_LIMIT failed passwords or
+# two-factor codes for one email from one address, that email is refused from that
+# address for RETAIN_LOGIN_COOLOFF_MINUTES, even with the right password. Keyed on the
+# pair, so an attacker cannot lock a colleague out from elsewhere, and one office
+# address behind NAT does not lock out everyone in it.
+AXES_FAILURE_LIMIT = env_int("RETAIN_LOGIN_FAILURE_LIMIT", 5)
+_COOLOFF_MINUTES = env_int("RETAIN_LOGIN_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or _COOLOFF_MINUTES < 1:
+    # Zero would switch the lockout off (or make it permanent): refuse, don't guess.
+    raise ValueError("RETAIN_LOGIN_FAILURE_LIMIT and RETAIN_LOGIN_COOLOFF_MINUTES must be >= 1")
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Emails in any case are one person: count "Olivia@..." and "olivia@..." together.
+AXES_USERNAME_CALLABLE = "retain.accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "retain.accounts.views.locked_out"
+# Only the connection's own address: X-Forwarded-For is set by whoever sends the
+# request, and trusting it would let an attacker pick a fresh "address" per try.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# Failed attempts are kept as AccessAttempt rows; a row per successful sign-in adds
+# nothing the lockout needs.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Mail (password reset): EMAIL_URL, see retain.core.email_url. The demo prints mail to
+# the console.
+# Django 6.1's MAILERS (its per-setting EMAIL_HOST, EMAIL_PORT, ... are deprecated).
+# The timeout keeps a dead mail server from holding a request, and a worker, for minutes.
+MAILERS = {"default": parse_email_url(env_str("EMAIL_URL", "console://")).mailer(timeout=10)}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -1,4 +1,7 @@
-"""Who may open which page: every URL needs a signed-in team member except sign-in itself."""
+"""Who may open which page: every URL needs a signed-in team member except the way in.
+
+The way in is sign-in, its two-factor step and the password-reset pages.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ PASSWORD = "correct-horse-battery"  # what tests.factories.UserFactory sets
 PUBLIC_URL_NAMES = frozenset(
     {
         "login",
+        "login_totp",
         "password_reset",
         "password_reset_done",
         "password_reset_confirm",
@@ -142,12 +146,27 @@ def test_the_walk_reaches_the_site_and_the_admin() -> None:
 
 
 @pytest.mark.django_db
-def test_the_only_public_page_is_sign_in() -> None:
+def test_the_only_public_pages_are_sign_in_and_password_reset() -> None:
     public = [u for u in every_url() if u.name in PUBLIC_URL_NAMES]
 
-    # Password-reset pages, once the site has them, are the only others allowed here.
-    assert [u.url for u in public] == ["/login/"]
-    assert Client().get("/login/").status_code == 200
+    assert [u.url for u in public] == [
+        "/login/",
+        "/login/code/",
+        "/password-reset/",
+        "/password-reset/sent/",
+        "/reset/1/1/",
+        "/reset/done/",
+    ]
+    statuses = {u.url: Client().get(u.url).status_code for u in public}
+    # The code step only answers a session whose password was right: others start over.
+    assert statuses == {
+        "/login/": 200,
+        "/login/code/": 302,
+        "/password-reset/": 200,
+        "/password-reset/sent/": 200,
+        "/reset/1/1/": 200,  # "this link is not valid"
+        "/reset/done/": 200,
+    }
     # The sign-in page's own stylesheet, served by WhiteNoise ahead of the resolver.
     stylesheet = Client().get("/static/retain/retain.css")
     stylesheet.close()  # a file response: release its file handle
@@ -202,14 +221,14 @@ def test_admin_sign_in_refuses_team_members_who_are_not_administrators(
 
 
 @pytest.mark.django_db
-def test_signing_in_with_email_and_password_reaches_the_client_list(owner: User) -> None:
+def test_signing_in_with_email_and_password_reaches_my_clients(owner: User) -> None:
     client = Client()
 
     response = _sign_in(client, owner.email, PASSWORD)
 
     assert response.redirect_chain == [("/", 302)]
     assert response.status_code == 200
-    assert "clients/client_list.html" in [t.name for t in response.templates]
+    assert "clients/my_clients.html" in [t.name for t in response.templates]
     assert response.context["user"] == owner
     assert client.session["_auth_user_id"] == str(owner.pk)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 from django.db.models.functions import Lower
 from django.http import HttpRequest
@@ -49,3 +50,25 @@ class EmailBackend(ModelBackend):
         return await sync_to_async(self.authenticate)(
             request, username=username, password=password, **kwargs
         )
+
+
+class SignInLockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, for sign-ins that come with a request.
+
+    Axes refuses ``authenticate()`` calls without a request, because it keys its
+    counts on the request's address. Retain's web sign-in always passes the
+    request; calls without one are not sign-ins from the network (the test
+    client's ``login()``, shell sessions, scripts checking a password) and have no
+    address to lock, so they go on to the next backend unchecked.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -43,6 +43,14 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     title = models.CharField(max_length=100, blank=True)
+    # Two-factor sign-in (accounts.services.enable_totp). The base32 secret is empty
+    # while two-factor is off; it is kept as is because the server must recompute the
+    # codes, as every TOTP verifier does (RFC 6238).
+    totp_secret = models.CharField("TOTP secret", max_length=64, blank=True, default="")
+    totp_enabled_at = models.DateTimeField("two-factor enabled at", null=True, blank=True)
+    # The last 30-second time step whose code was accepted: a code is accepted once
+    # only, so one overheard or shoulder-surfed code cannot be replayed (RFC 6238 §5.2).
+    totp_last_step = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
@@ -56,3 +64,8 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def has_totp(self) -> bool:
+        """Whether signing in asks for a code from an authenticator app after the password."""
+        return bool(self.totp_secret)
