@@ -86,9 +86,12 @@ def _sign_in_and_search(page: Page, base_url: str, email: str, search: str) -> V
     after_sign_in_url = page.url
     signed_in_as = page.locator(".signout .who").inner_text()
     listed = _client_names(page)
-    page.screenshot(path=SCREENSHOTS / "client-list.png")
+    page.screenshot(path=SCREENSHOTS / "my-clients.png")
 
-    page.get_by_role("searchbox", name="Search clients").fill(search)
+    page.get_by_role("link", name="All clients").click()
+    page.wait_for_url(base_url + "/clients/")
+    page.screenshot(path=SCREENSHOTS / "client-list.png")
+    page.get_by_role("searchbox", name="Search").fill(search)
     page.get_by_role("button", name="Search").click()
     page.wait_for_url(re.compile(r"\?q="))
     found = [
@@ -121,13 +124,14 @@ def test_a_team_member_signs_in_and_finds_a_client_by_name(
     assert visit.after_sign_in_url == f"{base_url}/"
     assert visit.signed_in_as == "Olivia Owner · Account management"
     assert visit.listed == [name for name, *_ in CLIENTS]  # largest MRR first
-    assert visit.after_search_url == f"{base_url}/?q=borealis"
+    assert visit.after_search_url.startswith(f"{base_url}/clients/?q=borealis&")
     assert visit.found == [
-        ["Borealis Foods AB", "C-1002", "mid-market", "Active", "Olivia Owner", "2,750.00"]
+        ["Borealis Foods AB", "C-1002", "mid-market", "Active", "Olivia Owner", "2,750.00", "—"]
     ]
     assert run.console_errors == []
     assert (SCREENSHOTS / "sign-in.png").stat().st_size > 10_000
     assert (SCREENSHOTS / "client-list.png").stat().st_size > 10_000
+    assert (SCREENSHOTS / "my-clients.png").stat().st_size > 10_000
 
 
 def _break_the_policy(page: Page, base_url: str) -> str:

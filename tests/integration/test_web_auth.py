@@ -221,14 +221,14 @@ def test_admin_sign_in_refuses_team_members_who_are_not_administrators(
 
 
 @pytest.mark.django_db
-def test_signing_in_with_email_and_password_reaches_the_client_list(owner: User) -> None:
+def test_signing_in_with_email_and_password_reaches_my_clients(owner: User) -> None:
     client = Client()
 
     response = _sign_in(client, owner.email, PASSWORD)
 
     assert response.redirect_chain == [("/", 302)]
     assert response.status_code == 200
-    assert "clients/client_list.html" in [t.name for t in response.templates]
+    assert "clients/my_clients.html" in [t.name for t in response.templates]
     assert response.context["user"] == owner
     assert client.session["_auth_user_id"] == str(owner.pk)
 

@@ -1,19 +1,265 @@
-"""Reads of client data, shared by the web pages, the CLI and the API."""
+"""Reads of client data, shared by the web pages, the CLI and the API.
+
+Selectors own ``select_related``/``prefetch_related`` and annotations, so that each
+page runs a fixed number of queries whatever the number of rows (tests pin them).
+"""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from retain.clients.models import Client
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
+
+from retain.accounts.choices import Role
+from retain.accounts.models import User
+from retain.clients.choices import TimelineKind
+from retain.clients.models import (
+    Client,
+    Contact,
+    OwnershipChange,
+    SubscriptionLine,
+    TimelineEntry,
+    Transaction,
+)
+
+# Timeline kinds that count as being in touch with the client.
+CONTACT_KINDS = (TimelineKind.MEETING, TimelineKind.CALL, TimelineKind.EMAIL)
+
+# Columns the client list sorts by: request value -> ORM ordering (ties by name).
+SORTS = {
+    "name": ("name",),
+    "external_id": ("external_id",),
+    "segment": ("segment", "name"),
+    "status": ("status", "name"),
+    "owner": ("owner__first_name", "owner__last_name", "name"),
+    "mrr": ("mrr", "name"),
+    "renewal": ("renewal_on", "name"),
+}
+DEFAULT_SORT = "-mrr"
 
 
-def list_clients(*, search: str = "") -> QuerySet[Client]:
-    """Clients with their owner, largest revenue first, optionally matching ``search``.
+@dataclass(frozen=True)
+class ClientFilters:
+    """What the client list is narrowed by; every field optional."""
 
-    Revenue is the stored summary (``Client.mrr``, kept by
-    ``services.refresh_client_revenue``), so sorting 100,000 clients is an index scan.
+    search: str = ""
+    segment: str = ""
+    owner: User | None = None
+    status: str = ""
+    lifecycle_stage: str = ""
+    renewal_within_days: int | None = None
+    department_id: int | None = None
+    sort: str = DEFAULT_SORT
+
+
+def _last_contact() -> Subquery:
+    return Subquery(
+        TimelineEntry.objects.filter(client=OuterRef("pk"), kind__in=CONTACT_KINDS)
+        .order_by()
+        .values("client")
+        .annotate(last=Max("occurred_at"))
+        .values("last")
+    )
+
+
+def list_clients(filters: ClientFilters | None = None, *, search: str = "") -> QuerySet[Client]:
+    """Clients matching ``filters``, with owner and backup loaded, sorted as asked.
+
+    Search matches the client's name (any part, any case), its external id (whole),
+    or a contact's name (any part) or email (whole, any case).
     """
+    filters = filters or ClientFilters(search=search)
     clients = Client.objects.select_related("owner", "backup_owner")
-    if search:
-        clients = clients.filter(Q(name__icontains=search) | Q(external_id__iexact=search))
-    return clients.order_by("-mrr", "name")
+    term = filters.search.strip()
+    if term:
+        contacts = Contact.objects.filter(client=OuterRef("pk")).filter(
+            Q(name__icontains=term) | Q(email__iexact=term)
+        )
+        clients = clients.filter(
+            Q(name__icontains=term) | Q(external_id__iexact=term) | Exists(contacts)
+        )
+    if filters.segment:
+        clients = clients.filter(segment=filters.segment)
+    if filters.owner is not None:
+        clients = clients.filter(owner=filters.owner)
+    if filters.status:
+        clients = clients.filter(status=filters.status)
+    if filters.lifecycle_stage:
+        clients = clients.filter(lifecycle_stage=filters.lifecycle_stage)
+    if filters.renewal_within_days is not None:
+        today = timezone.localdate()
+        clients = clients.filter(
+            renewal_on__gte=today,
+            renewal_on__lte=today + timedelta(days=filters.renewal_within_days),
+        )
+    if filters.department_id is not None:
+        involved = TimelineEntry.objects.filter(
+            client=OuterRef("pk"), department_id=filters.department_id
+        )
+        clients = clients.filter(Exists(involved))
+    return clients.order_by(*_ordering(filters.sort))
+
+
+def _ordering(sort: str) -> list[str]:
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    fields = SORTS.get(key) or SORTS["mrr"]
+    if key not in SORTS:
+        descending = True
+    first, *rest = fields
+    return [f"-{first}" if descending else first, *rest, "pk"]
+
+
+def list_segments() -> list[str]:
+    """The segments in use, for the filter menu."""
+    return list(
+        Client.objects.exclude(segment="")
+        .order_by("segment")
+        .values_list("segment", flat=True)
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class MyClients:
+    """The clients a person owns or backs up, and what needs their attention."""
+
+    page: Page
+    renewals_due: int
+    unacknowledged_handoffs: list[OwnershipChange]
+    unowned: list[Client]
+    unowned_count: int
+
+
+def get_my_clients(
+    *, user: User, page_number: str | int | None = 1, per_page: int = 50
+) -> MyClients:
+    """My clients, revenue at stake first, each with days since last contact and handoff state.
+
+    Managers and admins also see the clients that have no owner, or an owner who has
+    left, so someone takes them on.
+    """
+    today = timezone.localdate()
+    mine = (
+        Client.objects.filter(Q(owner=user) | Q(backup_owner=user))
+        .select_related("owner", "backup_owner")
+        .annotate(
+            last_contact_at=_last_contact(),
+            pending_handoff=Exists(
+                OwnershipChange.objects.filter(
+                    client=OuterRef("pk"), new_user=user, acknowledged_at__isnull=True
+                )
+            ),
+        )
+        .order_by("-mrr", "name", "pk")
+    )
+    page = Paginator(mine, per_page).get_page(page_number)
+    renewals_due = Client.objects.filter(
+        Q(owner=user) | Q(backup_owner=user),
+        status="active",
+        renewal_on__gte=today,
+        renewal_on__lte=today + timedelta(days=90),
+    ).count()
+    handoffs = list(
+        OwnershipChange.objects.filter(new_user=user, acknowledged_at__isnull=True)
+        .select_related("client", "previous_user", "changed_by")
+        .order_by("-changed_at")[:20]
+    )
+    unowned: list[Client] = []
+    unowned_count = 0
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        orphaned = Client.objects.filter(status="active").filter(
+            Q(owner__isnull=True) | Q(owner__is_active=False)
+        )
+        unowned_count = orphaned.count()
+        unowned = list(orphaned.select_related("owner").order_by("-mrr", "name")[:20])
+    return MyClients(
+        page=page,
+        renewals_due=renewals_due,
+        unacknowledged_handoffs=handoffs,
+        unowned=unowned,
+        unowned_count=unowned_count,
+    )
+
+
+@dataclass(frozen=True)
+class Client360:
+    """Everything the client page shows above and beside the timeline."""
+
+    client: Client
+    tenure_days: int
+    last_contact_at: object
+    contacts: list[Contact]
+    subscription_lines: list[SubscriptionLine]
+    transactions: list[Transaction]
+    transaction_count: int
+    transaction_total: object
+    ownership: list[OwnershipChange]
+
+
+def get_client_360(*, pk: int) -> Client360:
+    """The client with its people, revenue records and ownership history (fixed queries)."""
+    client = (
+        Client.objects.select_related("owner__department", "backup_owner__department")
+        .annotate(last_contact_at=_last_contact())
+        .get(pk=pk)
+    )
+    today = timezone.localdate()
+    transactions = list(Transaction.objects.filter(client=client).order_by("-occurred_at")[:20])
+    totals = Transaction.objects.filter(client=client).aggregate(
+        count=Count("pk"), total=Sum("amount")
+    )
+    return Client360(
+        client=client,
+        tenure_days=(today - client.created_at.date()).days,
+        last_contact_at=client.last_contact_at,
+        contacts=list(client.contacts.order_by("-is_primary", "name")),
+        subscription_lines=list(client.subscription_lines.order_by("-start_date", "product")),
+        transactions=transactions,
+        transaction_count=totals["count"],
+        transaction_total=totals["total"],
+        ownership=list(
+            client.ownership_changes.select_related(
+                "previous_user", "new_user", "changed_by"
+            ).order_by("-changed_at", "-pk")
+        ),
+    )
+
+
+def list_timeline(
+    *,
+    client: Client,
+    department_id: int | None = None,
+    kind: str = "",
+    page_number: str | int | None = 1,
+    per_page: int = 25,
+) -> Page:
+    """The client's timeline, newest first, optionally one department's or one kind's."""
+    entries = TimelineEntry.objects.filter(client=client).select_related("author", "department")
+    if department_id is not None:
+        entries = entries.filter(department_id=department_id)
+    if kind:
+        entries = entries.filter(kind=kind)
+    return Paginator(entries.order_by("-occurred_at", "-pk"), per_page).get_page(page_number)
+
+
+def days_since(moment: object, today: date | None = None) -> int | None:
+    """Whole days from ``moment`` (a datetime) to today, or None when there is none."""
+    if moment is None:
+        return None
+    today = today or timezone.localdate()
+    return (today - timezone.localtime(moment).date()).days  # type: ignore[arg-type]
+
+
+__all__ = [
+    "ClientFilters",
+    "days_since",
+    "get_client_360",
+    "get_my_clients",
+    "list_clients",
+    "list_segments",
+    "list_timeline",
+]

@@ -1,16 +1,246 @@
-"""Client pages. Views parse, authorize, call one selector or service, and render."""
+"""Client pages. Each view parses, authorizes, calls one selector or service, and renders."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Iterator
+from typing import cast
 
-from retain.clients.selectors import list_clients
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from retain.accounts.models import User
+from retain.clients import selectors, services
+from retain.clients.forms import (
+    ClientFilterForm,
+    ReassignForm,
+    TimelineEntryForm,
+    TimelineFilterForm,
+)
+from retain.clients.history import list_client_history
+from retain.clients.locks import StaleEdit
+from retain.clients.models import Client, OwnershipChange
+from retain.clients.permissions import may, require
+from retain.transfer.csvio import csv_writer, escape_cell
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in team member (LoginRequiredMiddleware lets nobody else reach a view)."""
+    return cast(User, request.user)
+
+
+def my_clients(request: HttpRequest) -> HttpResponse:
+    """Home: the clients I own or back up, and what needs my attention."""
+    view = selectors.get_my_clients(user=_actor(request), page_number=request.GET.get("page"))
+    return render(request, "clients/my_clients.html", {"view": view})
+
+
+def _filter_form(request: HttpRequest) -> ClientFilterForm:
+    return ClientFilterForm(request.GET or None, segments=selectors.list_segments())
 
 
 def client_list(request: HttpRequest) -> HttpResponse:
-    """Every client, largest revenue first, searchable by name or external id."""
-    search = request.GET.get("q", "").strip()
-    page = Paginator(list_clients(search=search), 50).get_page(request.GET.get("page"))
-    return render(request, "clients/client_list.html", {"page": page, "search": search})
+    """Every client: search, filter, sort, page."""
+    require(request.user, "clients.view_client")
+    form = _filter_form(request)
+    filters = form.to_filters()
+    page = Paginator(selectors.list_clients(filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clients/client_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "sort": filters.sort,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def client_list_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The client list as filtered on screen, every page, as CSV (formula cells escaped)."""
+    require(request.user, "clients.view_client")
+    clients = selectors.list_clients(_filter_form(request).to_filters())
+    writer = csv_writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(
+            [
+                "external_id",
+                "name",
+                "segment",
+                "status",
+                "lifecycle_stage",
+                "owner_email",
+                "backup_email",
+                "mrr",
+                "renewal_on",
+            ]
+        )
+        for c in clients.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    escape_cell(c.external_id),
+                    escape_cell(c.name),
+                    escape_cell(c.segment),
+                    c.status,
+                    c.lifecycle_stage,
+                    escape_cell(c.owner.email if c.owner else ""),
+                    escape_cell(c.backup_owner.email if c.backup_owner else ""),
+                    str(c.mrr),
+                    c.renewal_on.isoformat() if c.renewal_on else "",
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="clients.csv"'
+    return response
+
+
+def _timeline_context(request: HttpRequest, client: Client) -> dict[str, object]:
+    filter_form = TimelineFilterForm(request.GET or None)
+    data = filter_form.cleaned_data if filter_form.is_valid() else {}
+    department = data.get("department")
+    page = selectors.list_timeline(
+        client=client,
+        department_id=department.pk if department else None,
+        kind=data.get("kind", ""),
+        page_number=request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "client": client,
+        "timeline": page,
+        "timeline_filter": filter_form,
+        "timeline_query": query.urlencode(),
+    }
+
+
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client 360 page: header, people, revenue, ownership and the timeline."""
+    try:
+        view = selectors.get_client_360(pk=pk)
+    except Client.DoesNotExist:
+        raise Http404("No such client") from None
+    require(request.user, "clients.view_client", view.client)
+    context = {
+        "view": view,
+        "entry_form": TimelineEntryForm(),
+        "can_edit": may(request.user, "clients.change_client", view.client),
+        "can_reassign": may(request.user, "clients.reassign_owner", view.client),
+        **_timeline_context(request, view.client),
+    }
+    return render(request, "clients/client_detail.html", context)
+
+
+def client_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timeline alone (htmx swaps it in when filtering or paging)."""
+    client = get_object_or_404(Client, pk=pk)
+    require(request.user, "clients.view_client", client)
+    return render(request, "clients/_timeline.html", _timeline_context(request, client))
+
+
+@require_POST
+def add_timeline_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a note, call or meeting; answers with the refreshed timeline for htmx."""
+    client = get_object_or_404(Client, pk=pk)
+    form = TimelineEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_timeline_entry(actor=_actor(request), client=client, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if form.errors:
+            messages.error(
+                request,
+                "The entry was not added: "
+                + "; ".join(str(e) for errs in form.errors.values() for e in errs),
+            )
+        return redirect("client-detail", pk=pk)
+    status = 422 if form.errors else 200
+    context = {
+        **_timeline_context(request, client),
+        "entry_form": form if form.errors else TimelineEntryForm(),
+    }
+    return render(request, "clients/_timeline_with_form.html", context, status=status)
+
+
+def reassign_owner(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the owner or backup owner, with a required handoff note."""
+    client = get_object_or_404(Client.objects.select_related("owner", "backup_owner"), pk=pk)
+    require(request.user, "clients.reassign_owner", client)
+    form = ReassignForm(request.POST or None, initial={"version": client.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.reassign_owner(
+                actor=_actor(request),
+                client=client,
+                expected_version=form.cleaned_data["version"],
+                new_user=form.cleaned_data["new_user"],
+                note=form.cleaned_data["note"],
+                role=form.cleaned_data["role"],
+            )
+        except StaleEdit as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"{change.new_user} now holds the {change.get_role_display().lower()} role and has a handoff to acknowledge.",
+            )
+            return redirect("client-detail", pk=pk)
+    return render(request, "clients/reassign.html", {"client": client, "form": form})
+
+
+@require_POST
+def acknowledge_handoff(request: HttpRequest, pk: int) -> HttpResponse:
+    """The new owner confirms they have read the handoff note."""
+    change = get_object_or_404(OwnershipChange, pk=pk)
+    services.acknowledge_handoff(actor=_actor(request), change=change)
+    messages.success(request, f"Handoff of {change.client} acknowledged.")
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("client-detail", pk=change.client_id)
+
+
+def client_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every change to the client's data: who, when, before and after."""
+    client = get_object_or_404(Client, pk=pk)
+    require(request.user, "clients.view_history", client)
+    changes = list_client_history(client)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="history-{client.external_id}.csv"'
+        writer = csv_writer(response)
+        writer.writerow(["when", "who", "record", "action", "field", "before", "after"])
+        for change in changes:
+            for field, before, after in change.fields or [("", "", "")]:
+                writer.writerow(
+                    [
+                        change.when.isoformat(),
+                        escape_cell(change.who),
+                        escape_cell(change.record),
+                        change.action,
+                        field,
+                        escape_cell(str(before)),
+                        escape_cell(str(after)),
+                    ]
+                )
+        return response
+    return render(request, "clients/client_history.html", {"client": client, "changes": changes})

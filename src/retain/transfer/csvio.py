@@ -169,6 +169,6 @@ def open_for_writing(path: str) -> IO[str]:
     return Path(path).open("w", encoding="utf-8", newline="")
 
 
-def csv_writer(stream: IO[str]) -> Any:
+def csv_writer(stream: Any) -> Any:
     """The CSV dialect every export uses: comma, minimal quoting, CRLF as RFC 4180 says."""
     return csv.writer(stream, lineterminator="\r\n")

@@ -1,0 +1,109 @@
+"""Forms that parse what people type on the client pages; rules live in services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from retain.accounts.models import Department, User
+from retain.clients.choices import ClientStatus, LifecycleStage, OwnerRole
+from retain.clients.selectors import DEFAULT_SORT, SORTS, ClientFilters
+from retain.clients.services import MANUAL_TIMELINE_KINDS
+
+RENEWAL_WINDOWS = [
+    ("", "Any time"),
+    ("30", "Within 30 days"),
+    ("60", "Within 60 days"),
+    ("90", "Within 90 days"),
+]
+
+
+def _team() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+        required=False,
+        empty_label="Anyone",
+    )
+
+
+class ClientFilterForm(forms.Form):
+    """The client list's search box, filters and sort order (all optional)."""
+
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    segment = forms.ChoiceField(required=False)
+    owner = _team()
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ClientStatus.choices])
+    lifecycle_stage = forms.ChoiceField(
+        required=False, label="Lifecycle", choices=[("", "Any stage"), *LifecycleStage.choices]
+    )
+    renewal = forms.ChoiceField(required=False, label="Renewal", choices=RENEWAL_WINDOWS)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        label="Department involved",
+        empty_label="Any department",
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[(s, s) for key in SORTS for s in (key, f"-{key}")]
+    )
+
+    def __init__(self, *args: object, segments: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["segment"].choices = [("", "Any segment"), *[(s, s) for s in segments]]  # type: ignore[attr-defined]
+
+    def to_filters(self) -> ClientFilters:
+        """The filters to pass to ``selectors.list_clients`` (bad values are ignored)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        department = data.get("department")
+        return ClientFilters(
+            search=data.get("q", ""),
+            segment=data.get("segment", ""),
+            owner=data.get("owner"),
+            status=data.get("status", ""),
+            lifecycle_stage=data.get("lifecycle_stage", ""),
+            renewal_within_days=int(data["renewal"]) if data.get("renewal") else None,
+            department_id=department.pk if department else None,
+            sort=data.get("sort") or DEFAULT_SORT,
+        )
+
+
+class TimelineEntryForm(forms.Form):
+    """A note, call, meeting or email logged on the client's timeline."""
+
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in MANUAL_TIMELINE_KINDS])
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Details"
+    )
+
+
+class TimelineFilterForm(forms.Form):
+    """Which part of the timeline to show."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.all(), required=False, empty_label="All departments"
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "All kinds")])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from retain.clients.choices import TimelineKind
+
+        self.fields["kind"].choices = [("", "All kinds"), *TimelineKind.choices]  # type: ignore[attr-defined]
+
+
+class ReassignForm(forms.Form):
+    """Hand the client, or its backup role, to someone else, with a note for them."""
+
+    role = forms.ChoiceField(
+        choices=OwnerRole.choices, initial=OwnerRole.OWNER, widget=forms.RadioSelect
+    )
+    new_user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+        label="Hand over to",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Handoff note",
+        help_text="What the new owner must know: open issues, promises made, who to talk to.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

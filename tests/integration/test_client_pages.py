@@ -1,0 +1,298 @@
+"""The client workspace pages: My clients, the client list, the 360 page, handoffs, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.test import Client as Browser
+from django.utils import timezone
+
+from retain.clients import services
+from retain.clients.models import Client, OwnershipChange, TimelineEntry
+from tests.factories import ClientFactory, ContactFactory, SubscriptionLineFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Browser:
+    browser = Browser()
+    browser.force_login(user)
+    return browser
+
+
+def book(owner, count: int, **extra) -> list[Client]:
+    """``count`` clients of ``owner`` with revenue, contacts and timeline entries."""
+    clients = []
+    for n in range(count):
+        client = ClientFactory(owner=owner, **extra)
+        SubscriptionLineFactory(
+            client=client,
+            mrr=Decimal(1000 + n),
+            end_date=timezone.localdate() + dt.timedelta(days=45),
+        )
+        ContactFactory(client=client, is_primary=True)
+        TimelineEntry.objects.create(
+            client=client,
+            occurred_at=timezone.now() - dt.timedelta(days=3),
+            kind="call",
+            subject="Check-in",
+            author=owner,
+            department=owner.department,
+        )
+        clients.append(client)
+    services.refresh_client_revenue()
+    return clients
+
+
+# --- query counts do not grow with the data
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_my_clients_runs_a_fixed_number_of_queries(
+    owner, admin_user, count, django_assert_num_queries
+):
+    clients = book(owner, count)
+    for client in clients[:2]:
+        services.reassign_owner(
+            actor=admin_user,
+            client=client,
+            new_user=UserFactory(email=f"x{client.pk}@retain.test"),
+            note="Over to you",
+            expected_version=client.version,
+            role="backup",
+        )
+    browser = signed_in(owner)
+    # session, user, department, count, page (with last contact and handoff state), renewals,
+    # handoffs to acknowledge.
+    with django_assert_num_queries(7):
+        response = browser.get("/")
+    assert response.status_code == 200
+    assert len(response.context["view"].page) == count
+
+
+@pytest.mark.parametrize("entries", [3, 40])
+def test_client_360_runs_a_fixed_number_of_queries(owner, entries, django_assert_num_queries):
+    (client,) = book(owner, 1)
+    for n in range(entries):
+        ContactFactory(client=client) if n % 10 == 0 else None
+        TimelineEntry.objects.create(
+            client=client,
+            occurred_at=timezone.now() - dt.timedelta(hours=n),
+            kind="note",
+            subject=f"Note {n}",
+            author=owner,
+            department=owner.department,
+        )
+    browser = signed_in(owner)
+    # session, user, client (+ last contact), transactions, their totals, contacts, lines,
+    # ownership, timeline count, top-bar department, department menu (count + rows), timeline page.
+    with django_assert_num_queries(13):
+        response = browser.get(f"/clients/{client.pk}/")
+    assert response.status_code == 200
+
+
+# --- the client list
+
+
+def test_search_matches_name_external_id_contact_name_and_email(owner):
+    acme = ClientFactory(name="Acme Logistics", external_id="AC-7")
+    ContactFactory(client=acme, name="Greta Lindqvist", email="greta@acme.test")
+    ClientFactory(name="Borealis Foods")
+    browser = signed_in(owner)
+    for term in ["logist", "ac-7", "lindq", "GRETA@acme.test"]:
+        page = browser.get("/clients/", {"q": term}).context["page"]
+        assert [c.name for c in page] == ["Acme Logistics"], term
+
+
+def test_filters_narrow_the_list(owner, manager):
+    shipping = manager.department
+    due = ClientFactory(name="Due soon", segment="enterprise", owner=owner)
+    SubscriptionLineFactory(client=due, end_date=timezone.localdate() + dt.timedelta(days=20))
+    later = ClientFactory(name="Later", segment="enterprise")
+    SubscriptionLineFactory(client=later, end_date=timezone.localdate() + dt.timedelta(days=200))
+    ClientFactory(name="Small", segment="smb")
+    TimelineEntry.objects.create(
+        client=later,
+        occurred_at=timezone.now(),
+        kind="delivery",
+        subject="Shipped",
+        department=shipping,
+    )
+    services.refresh_client_revenue()
+    browser = signed_in(owner)
+
+    def names(**params):
+        return [c.name for c in browser.get("/clients/", params).context["page"]]
+
+    assert names(segment="enterprise", sort="name") == ["Due soon", "Later"]
+    assert names(renewal="30") == ["Due soon"]
+    assert names(owner=owner.pk) == ["Due soon"]
+    assert names(department=shipping.pk) == ["Later"]
+    assert names(status="churned") == []
+    assert names(sort="-name") == ["Small", "Later", "Due soon"]
+
+
+def test_csv_export_has_every_filtered_row_with_formulas_escaped(owner):
+    for n in range(60):
+        ClientFactory(name=f"=Client {n:02d}", segment="enterprise")
+    ClientFactory(name="Other", segment="smb")
+    response = signed_in(owner).get(
+        "/clients/export.csv", {"segment": "enterprise", "sort": "name"}
+    )
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert (
+        lines[0]
+        == "external_id,name,segment,status,lifecycle_stage,owner_email,backup_email,mrr,renewal_on"
+    )
+    assert len(lines) == 61
+    assert lines[1].split(",")[1] == "'=Client 00"
+
+
+# --- the 360 page
+
+
+def test_adding_a_note_in_place_returns_the_refreshed_timeline(teammate, owner):
+    (client,) = book(owner, 1)
+    response = signed_in(teammate).post(
+        f"/clients/{client.pk}/timeline/add/",
+        {"kind": "meeting", "subject": "Quarterly review", "body": "They want faster deliveries."},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert next(t.name for t in response.templates) == "clients/_timeline_with_form.html"
+    assert "Quarterly review" in response.content.decode()
+    entry = TimelineEntry.objects.get(subject="Quarterly review")
+    assert (entry.author, entry.department, entry.kind) == (
+        teammate,
+        teammate.department,
+        "meeting",
+    )
+
+
+def test_a_note_without_subject_is_refused_in_place(teammate, owner):
+    (client,) = book(owner, 1)
+    response = signed_in(teammate).post(
+        f"/clients/{client.pk}/timeline/add/",
+        {"kind": "note", "subject": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+
+
+def test_timeline_filters_by_department_and_kind(owner, manager):
+    (client,) = book(owner, 1)
+    TimelineEntry.objects.create(
+        client=client,
+        occurred_at=timezone.now(),
+        kind="delivery",
+        subject="Late truck",
+        department=manager.department,
+    )
+    browser = signed_in(owner)
+    page = browser.get(
+        f"/clients/{client.pk}/timeline/", {"department": manager.department.pk}
+    ).context["timeline"]
+    assert [e.subject for e in page] == ["Late truck"]
+    page = browser.get(f"/clients/{client.pk}/timeline/", {"kind": "call"}).context["timeline"]
+    assert [e.subject for e in page] == ["Check-in"]
+
+
+def test_unknown_client_is_404(owner):
+    assert signed_in(owner).get("/clients/999999/").status_code == 404
+
+
+# --- handoffs
+
+
+def test_reassign_requires_a_note_and_then_hands_over(admin_user, owner, teammate):
+    (client,) = book(owner, 1)
+    browser = signed_in(admin_user)
+    refused = browser.post(
+        f"/clients/{client.pk}/owner/",
+        {"role": "owner", "new_user": teammate.pk, "note": "", "version": client.version},
+    )
+    assert refused.status_code == 200
+    assert "This field is required." in refused.content.decode()
+    done = browser.post(
+        f"/clients/{client.pk}/owner/",
+        {
+            "role": "owner",
+            "new_user": teammate.pk,
+            "note": "Renewal in May.",
+            "version": client.version,
+        },
+    )
+    assert done.status_code == 302
+    client.refresh_from_db()
+    assert client.owner == teammate
+
+
+def test_reassign_from_a_stale_page_is_refused_with_a_message(admin_user, owner, teammate):
+    (client,) = book(owner, 1)
+    services.update_client(actor=owner, client=client, expected_version=1, segment="enterprise")
+    response = signed_in(admin_user).post(
+        f"/clients/{client.pk}/owner/",
+        {"role": "owner", "new_user": teammate.pk, "note": "x", "version": 1},
+    )
+    assert "was changed by someone else" in response.content.decode()
+    client.refresh_from_db()
+    assert client.owner == owner
+
+
+def test_members_cannot_open_the_handoff_form(teammate, owner):
+    (client,) = book(owner, 1)
+    assert signed_in(teammate).get(f"/clients/{client.pk}/owner/").status_code == 403
+
+
+def test_new_owner_sees_and_acknowledges_the_handoff(admin_user, owner, teammate):
+    (client,) = book(owner, 1)
+    change = services.reassign_owner(
+        actor=admin_user,
+        client=client,
+        new_user=teammate,
+        note="Call Greta first.",
+        expected_version=1,
+    )
+    browser = signed_in(teammate)
+    home = browser.get("/")
+    assert home.context["view"].unacknowledged_handoffs == [change]
+    assert "Call Greta first." in home.content.decode()
+    assert signed_in(owner).post(f"/handoffs/{change.pk}/acknowledge/").status_code == 403
+    response = browser.post(f"/handoffs/{change.pk}/acknowledge/", {"next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert OwnershipChange.objects.get(pk=change.pk).acknowledged_at is not None
+
+
+def test_managers_see_clients_without_an_active_owner(manager, owner):
+    gone = UserFactory(email="gone@retain.test", is_active=False)
+    ClientFactory(name="Orphan", owner=None)
+    ClientFactory(name="Left behind", owner=gone)
+    ClientFactory(name="Looked after", owner=owner)
+    view = signed_in(manager).get("/").context["view"]
+    assert view.unowned_count == 2
+    assert sorted(c.name for c in view.unowned) == ["Left behind", "Orphan"]
+    assert signed_in(owner).get("/").context["view"].unowned_count == 0
+
+
+# --- history
+
+
+def test_history_shows_who_changed_what_and_exports_it(owner):
+    (client,) = book(owner, 1)
+    services.update_client(actor=owner, client=client, expected_version=1, name="Acme AG")
+    browser = signed_in(owner)
+    changes = browser.get(f"/clients/{client.pk}/history/").context["changes"]
+    latest = changes[0]
+    assert (latest.who, latest.record, latest.action, latest.fields) == (
+        str(owner),
+        "Client: Acme AG",
+        "changed",
+        [("name", client.name, "Acme AG")],
+    )
+    csv_text = browser.get(f"/clients/{client.pk}/history/", {"format": "csv"}).content.decode()
+    assert csv_text.splitlines()[0] == "when,who,record,action,field,before,after"
+    assert f",{owner},Client: Acme AG,changed,name,{client.name},Acme AG" in csv_text
