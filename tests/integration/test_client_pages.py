@@ -296,3 +296,56 @@ def test_history_shows_who_changed_what_and_exports_it(owner):
     csv_text = browser.get(f"/clients/{client.pk}/history/", {"format": "csv"}).content.decode()
     assert csv_text.splitlines()[0] == "when,who,record,action,field,before,after"
     assert f",{owner},Client: Acme AG,changed,name,{client.name},Acme AG" in csv_text
+
+
+# --- editing
+
+
+def test_owner_edits_the_client_and_a_stale_form_is_refused(owner):
+    (client,) = book(owner, 1)
+    browser = signed_in(owner)
+    form = {
+        "name": "Acme AG",
+        "segment": "enterprise",
+        "industry": "Chemicals",
+        "country": "de",
+        "lifecycle_stage": "expansion",
+        "version": 1,
+    }
+    assert browser.post(f"/clients/{client.pk}/edit/", form).status_code == 302
+    client.refresh_from_db()
+    assert (client.name, client.country, client.lifecycle_stage, client.version) == (
+        "Acme AG",
+        "DE",
+        "expansion",
+        2,
+    )
+    stale = browser.post(f"/clients/{client.pk}/edit/", {**form, "name": "Acme SE"})
+    assert "was changed by someone else" in stale.content.decode()
+    client.refresh_from_db()
+    assert client.name == "Acme AG"
+
+
+def test_teammate_may_not_edit_someone_elses_client(owner, teammate):
+    (client,) = book(owner, 1)
+    assert signed_in(teammate).get(f"/clients/{client.pk}/edit/").status_code == 403
+
+
+def test_recording_churn_needs_a_reason(owner):
+    (client,) = book(owner, 1)
+    browser = signed_in(owner)
+    refused = browser.post(
+        f"/clients/{client.pk}/edit/", {"churned_on": "2026-10-31", "reason": "", "version": 1}
+    )
+    assert "This field is required." in refused.content.decode()
+    done = browser.post(
+        f"/clients/{client.pk}/edit/",
+        {"churned_on": "2026-10-31", "reason": "Moved to a competitor", "version": 1},
+    )
+    assert done.status_code == 302
+    client.refresh_from_db()
+    assert (client.status, client.churned_on, client.churn_reason) == (
+        "churned",
+        dt.date(2026, 10, 31),
+        "Moved to a competitor",
+    )

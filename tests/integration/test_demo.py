@@ -389,7 +389,11 @@ def test_reset_replaces_the_demo(demo, db):
         f"C{i:05d}" for i in range(1, 31)
     }
     assert UsageEvent.objects.exclude(client__in=Client.objects.all()).count() == 0
-    assert Client.history.count() == 0  # the deletion left no history behind
+    # The deletion left no history behind: only the new demo's "created" rows remain.
+    assert Client.history.count() == 30
+    assert set(Client.history.values_list("history_change_reason", flat=True)) == {
+        "demo company loaded"
+    }
     assert LOGIN_LINE in out.getvalue()
 
 

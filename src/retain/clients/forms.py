@@ -107,3 +107,30 @@ class ReassignForm(forms.Form):
         help_text="What the new owner must know: open issues, promises made, who to talk to.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ClientEditForm(forms.Form):
+    """The client's descriptive fields, and churn when the client has left."""
+
+    name = forms.CharField(max_length=200)
+    segment = forms.CharField(max_length=100, required=False)
+    industry = forms.CharField(max_length=100, required=False)
+    country = forms.CharField(
+        max_length=2, required=False, help_text="Two-letter ISO code, e.g. DE"
+    )
+    lifecycle_stage = forms.ChoiceField(choices=LifecycleStage.choices, label="Lifecycle stage")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country and not (len(country) == 2 and country.isalpha()):
+            raise forms.ValidationError("Use a two-letter ISO 3166 code such as DE.")
+        return country
+
+
+class ChurnForm(forms.Form):
+    """Record that the client left: when and why."""
+
+    churned_on = forms.DateField(label="Left on", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why they left")
+    version = forms.IntegerField(widget=forms.HiddenInput)

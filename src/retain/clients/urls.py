@@ -9,6 +9,7 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path("clients/<int:pk>/timeline/", views.client_timeline, name="client-timeline"),
     path("clients/<int:pk>/timeline/add/", views.add_timeline_entry, name="client-timeline-add"),
+    path("clients/<int:pk>/edit/", views.edit_client, name="client-edit"),
     path("clients/<int:pk>/owner/", views.reassign_owner, name="client-reassign"),
     path("clients/<int:pk>/history/", views.client_history, name="client-history"),
     path("handoffs/<int:pk>/acknowledge/", views.acknowledge_handoff, name="handoff-acknowledge"),

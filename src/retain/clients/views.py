@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 from retain.accounts.models import User
 from retain.clients import selectors, services
 from retain.clients.forms import (
+    ChurnForm,
+    ClientEditForm,
     ClientFilterForm,
     ReassignForm,
     TimelineEntryForm,
@@ -244,3 +246,47 @@ def client_history(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         return response
     return render(request, "clients/client_history.html", {"client": client, "changes": changes})
+
+
+def edit_client(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit the client's name, segment, industry, country and lifecycle stage, or record churn."""
+    client = get_object_or_404(Client.objects.select_related("owner", "backup_owner"), pk=pk)
+    require(request.user, "clients.change_client", client)
+    initial = {field: getattr(client, field) for field in services.EDITABLE_FIELDS}
+    form = ClientEditForm(initial={**initial, "version": client.version})
+    churn_form = ChurnForm(initial={"version": client.version})
+    if request.method == "POST":
+        churning = "churned_on" in request.POST
+        bound = ChurnForm(request.POST) if churning else ClientEditForm(request.POST)
+        if bound.is_valid():
+            data = dict(bound.cleaned_data)
+            version = data.pop("version")
+            try:
+                if churning:
+                    services.mark_churned(
+                        actor=_actor(request),
+                        client=client,
+                        expected_version=version,
+                        churned_on=data["churned_on"],
+                        reason=data["reason"],
+                    )
+                else:
+                    services.update_client(
+                        actor=_actor(request), client=client, expected_version=version, **data
+                    )
+            except StaleEdit as error:
+                bound.add_error(None, str(error))
+            except ValidationError as error:
+                bound.add_error(None, error)
+            else:
+                messages.success(request, f"{client.name} saved.")
+                return redirect("client-detail", pk=pk)
+        if churning:
+            churn_form = bound  # type: ignore[assignment]
+        else:
+            form = bound  # type: ignore[assignment]
+    return render(
+        request,
+        "clients/client_edit.html",
+        {"client": client, "form": form, "churn_form": churn_form},
+    )

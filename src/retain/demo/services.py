@@ -133,6 +133,7 @@ def load_demo_company(
         _write_ownership(company, client_ids, staff)
         _write_timeline(company, client_ids, staff, departments)
         _write_usage(company, client_ids)
+        _write_initial_history(client_ids)
 
         logins = get_demo_logins()
         if logins is None:  # cannot happen: the team was written above
@@ -406,6 +407,21 @@ def _write_timeline(
         ),
         batch_size=BATCH_SIZE,
     )
+
+
+def _write_initial_history(client_ids: list[int]) -> None:
+    """Give every demo record its "created" audit row, as if it had been entered by hand.
+
+    ``bulk_create`` writes no history, and the History tab would otherwise start empty
+    for every demo client.
+    """
+    for model in (Client, Contact, SubscriptionLine, Transaction, TimelineEntry):
+        records = model.objects.filter(
+            **({"pk__in": client_ids} if model is Client else {"client_id__in": client_ids})
+        )
+        model.history.bulk_history_create(
+            list(records), batch_size=BATCH_SIZE, default_change_reason="demo company loaded"
+        )
 
 
 def _event_type_ids() -> list[int]:
