@@ -1,0 +1,556 @@
+"""Load benchmark: the client workspace pages under concurrent users, on the real server.
+
+For each database, on a fresh schema (`retain init`) loaded with --clients clients
+(one of them, BENCH-HEAVY, with --entries timeline entries; see _workspace_data.py),
+it starts `retain serve` (gunicorn, --workers) on 127.0.0.1, signs --users virtual
+users in once each, then runs each scenario for --seconds with all users at once,
+each user sending its next request as soon as the previous one answers:
+
+  * baseline      GET /login/ signed out: a trivial page through the same server,
+                  middleware and connection handling, measured in the same run
+  * my clients    GET /
+  * client list   GET /clients/
+  * search        GET /clients/?q=<term> (name words and fragments, external ids,
+                  contact surnames, in turn)
+  * 360 page      GET /clients/<BENCH-HEAVY>/
+
+After each scenario the same pages are measured with one user alone for --solo-seconds:
+with more users than workers (and on a small machine, than CPUs) the loaded figures are
+mostly queueing, and the one-user figures show what the page itself costs.
+
+Only 200 responses count towards latency; anything else is an error, reported. A page
+that answers 404 (not built yet) is reported as missing; the client list then falls back
+to /. Targets (p95): list and search < 200 ms, 360 page < 150 ms, my clients < 200 ms.
+
+PostgreSQL is ANALYZEd after the load (autovacuum would do so within a minute or so);
+SQLite is not, because Retain never runs ANALYZE there, so its planner works without
+statistics in production too.
+
+The data load, the sign-in and each scenario run in their own process; the parent
+imports neither Django nor the app. Usage:
+
+    .venv/bin/python benchmarks/load_workspace.py [--databases sqlite,postgresql]
+        [--clients 100000] [--entries 50000] [--users 10] [--seconds 30] [--port 8765]
+
+Quick try: --clients 5000 --entries 2000 --seconds 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYTHON = sys.executable
+RETAIN = [PYTHON, "-m", "retain"]
+HOST = "127.0.0.1"  # loopback only
+POSTGRES_ADMIN = os.environ.get(
+    "BENCH_POSTGRES_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+POSTGRES_DB = "retain_bench_workspace"
+REQUEST_TIMEOUT = 30.0
+# Target p95 in ms per scenario; the baseline has none.
+TARGETS = {"my clients": 200.0, "client list": 200.0, "search": 200.0, "360 page": 150.0}
+
+sys.path.insert(0, str(HERE))
+
+
+# ---------------------------------------------------------------------------
+# HTTP: one keep-alive-capable connection per virtual user, cookies kept by hand
+# (http.client has no cookie jar; the server sets only csrftoken and sessionid).
+
+
+class Browser:
+    """One virtual user: its own connection and cookies; redirects are not followed."""
+
+    def __init__(self, port: int, cookies: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.cookies = dict(cookies or {})
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str, dict[str, str]]:
+        sent = {"Host": f"{HOST}:{self.port}", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=sent)
+                response = self.conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed a kept-alive connection between two requests: reconnect.
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key.strip()] = rest.split(";", 1)[0]
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()  # http.client reopens it on the next request
+        return response.status, text, dict(response.getheaders())
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def sign_in(port: int, email: str, password: str) -> dict[str, str]:
+    """GET /login/ for the CSRF cookie and token, POST the form; return the cookies."""
+    browser = Browser(port)
+    status, page, _ = browser.request("GET", "/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if status != 200 or token is None:
+        raise SystemExit(f"GET /login/ answered {status} without a CSRF token")
+    origin = f"http://{HOST}:{port}"
+    form = urlencode({"username": email, "password": password, "csrfmiddlewaretoken": token[1]})
+    status, page, _ = browser.request(
+        "POST",
+        "/login/",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"{origin}/login/",
+            "Origin": origin,
+        },
+    )
+    if status != 302 or "sessionid" not in browser.cookies:
+        raise SystemExit(f"sign-in failed: POST /login/ answered {status}\n{page[:2000]}")
+    browser.close()
+    return browser.cookies
+
+
+# ---------------------------------------------------------------------------
+# Stages run in child processes
+
+
+def stage_signin(port: int, users: int, email: str, password: str) -> None:
+    """Sign every virtual user in (in parallel, as they would arrive); print their cookies."""
+    sessions: list[dict[str, str]] = [{} for _ in range(users)]
+    failures: list[BaseException] = []
+
+    def one(n: int) -> None:
+        try:
+            sessions[n] = sign_in(port, email, password)
+        except BaseException as error:  # reported by the parent, with the others
+            failures.append(error)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(REQUEST_TIMEOUT * 2)
+    if failures or any(not s for s in sessions):
+        raise SystemExit(f"sign-in failed: {failures[:1] or 'timed out'}")
+    print(json.dumps({"sessions": sessions, "seconds": time.perf_counter() - started}))
+
+
+@dataclass
+class Result:
+    """One scenario's figures (latencies of 200 responses only)."""
+
+    database: str
+    scenario: str
+    path: str
+    requests: int
+    errors: int
+    seconds: float
+    requests_per_s: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    target_p95_ms: float | None
+    note: str = ""
+    # The same page with one user alone: its cost without queueing for a worker.
+    solo_p50_ms: float | None = None
+    solo_p95_ms: float | None = None
+
+    @property
+    def verdict(self) -> str:
+        if self.note.startswith("missing"):
+            return "missing"
+        if self.target_p95_ms is None or self.p95_ms is None:
+            return "-"
+        return "met" if self.p95_ms < self.target_p95_ms else "MISSED"
+
+
+def percentile(sorted_ms: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_ms:
+        return None
+    rank = max(1, -(-len(sorted_ms) * fraction // 1))  # ceil(n * fraction)
+    return sorted_ms[int(rank) - 1]
+
+
+def stage_drive(port: int, seconds: float, paths: list[str], sessions: list[dict]) -> None:
+    """Each user loops over ``paths`` (its own rotation) until the deadline; print figures."""
+    latencies: list[list[float]] = [[] for _ in sessions]
+    errors: list[dict[str, int]] = [{} for _ in sessions]
+    start_gate = threading.Barrier(len(sessions) + 1)
+    deadline = 0.0
+
+    def user(n: int) -> None:
+        browser = Browser(port, sessions[n])
+        rotation = paths[n % len(paths) :] + paths[: n % len(paths)]
+        start_gate.wait()
+        i = 0
+        while (began := time.perf_counter()) < deadline:
+            path = rotation[i % len(rotation)]
+            i += 1
+            try:
+                status, _, _ = browser.request("GET", path)
+            except OSError as error:
+                status_key = type(error).__name__
+                errors[n][status_key] = errors[n].get(status_key, 0) + 1
+                browser.close()
+                continue
+            elapsed = (time.perf_counter() - began) * 1000
+            if status == 200:
+                latencies[n].append(elapsed)
+            else:
+                errors[n][str(status)] = errors[n].get(str(status), 0) + 1
+        browser.close()
+
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(len(sessions))]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    deadline = started + seconds
+    start_gate.wait()
+    for thread in threads:
+        thread.join(seconds + REQUEST_TIMEOUT + 5)  # a request begun before the deadline ends
+    elapsed = time.perf_counter() - started
+    merged: dict[str, int] = {}
+    for counts in errors:
+        for key, value in counts.items():
+            merged[key] = merged.get(key, 0) + value
+    print(
+        json.dumps(
+            {
+                "latencies_ms": sorted(ms for per_user in latencies for ms in per_user),
+                "errors": merged,
+                "seconds": elapsed,
+            }
+        )
+    )
+
+
+def child_json(argv: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run a stage in its own process and return the JSON line it prints last."""
+    process = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=3600)
+    sys.stderr.write(process.stderr)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:4])} ... failed ({process.returncode})")
+    return json.loads(process.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------
+# Orchestration (parent process)
+
+
+def prepare_database(kind: str, workdir: Path) -> dict[str, str]:
+    env = dict(os.environ, RETAIN_VAR_DIR=str(workdir / "var"), PYTHONPATH=str(ROOT / "src"))
+    if kind == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    elif kind == "postgresql":
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DB}")
+            admin.execute(f"CREATE DATABASE {POSTGRES_DB}")
+        env["DATABASE_URL"] = POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + POSTGRES_DB
+    else:
+        raise SystemExit(f"unknown database {kind!r} (sqlite, postgresql)")
+    subprocess.run([*RETAIN, "init", "-v", "0"], env=env, check=True, stdout=subprocess.DEVNULL)
+    return env
+
+
+def drop_database(kind: str) -> None:
+    if kind == "postgresql":
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
+
+
+class Server:
+    """`retain serve` as a subprocess; stopped with SIGTERM, then SIGKILL after 10 s."""
+
+    def __init__(self, env: dict[str, str], port: int, workers: int, log: Path) -> None:
+        self.port = port
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [*RETAIN, "serve", "--bind", f"{HOST}:{port}", "--workers", str(workers)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: gunicorn's workers go with it
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(
+                    f"the server exited ({self.process.returncode}); see {self.log.name}"
+                )
+            try:
+                connection = http.client.HTTPConnection(HOST, self.port, timeout=2)
+                connection.request("GET", "/login/")
+                if connection.getresponse().status == 200:
+                    connection.close()
+                    return
+                connection.close()
+            except OSError:
+                pass
+            time.sleep(0.25)
+        raise SystemExit(f"the server did not answer /login/ within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self.log.close()
+
+
+def _drive(port: int, seconds: float, paths: list[str], sessions: list[dict]) -> dict:
+    return child_json(
+        [PYTHON, __file__, "--stage", "drive", "--port", str(port), "--seconds", str(seconds)],
+        env=dict(os.environ, BENCH_DRIVE=json.dumps({"paths": paths, "sessions": sessions})),
+    )
+
+
+def probe(port: int, cookies: dict[str, str], path: str) -> int:
+    browser = Browser(port, cookies)
+    try:
+        return browser.request("GET", path)[0]
+    finally:
+        browser.close()
+
+
+def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Result]:
+    from _workspace_data import search_terms
+
+    print(f"{kind}: building the database", flush=True)
+    env = prepare_database(kind, workdir)
+    data = child_json(
+        [PYTHON, str(HERE / "_workspace_data.py"), str(args.clients), str(args.entries)],
+        env=env,
+    )
+    loaded = data["load_seconds"]
+    print(
+        f"{kind}: loaded {data['clients']:,} clients, {data['timeline_entries']:,} timeline "
+        f"entries ({data['heavy_entries']:,} on BENCH-HEAVY, id {data['heavy_client_id']}); "
+        f"benchmark user owns {data['owned_by_bench_user']:,}; load {loaded['total']:.1f} s",
+        flush=True,
+    )
+    server = Server(env, args.port, args.workers, workdir / f"server-{kind}.log")
+    results: list[Result] = []
+    try:
+        server.wait_ready()
+        signin = child_json(
+            [
+                PYTHON,
+                __file__,
+                "--stage",
+                "signin",
+                "--port",
+                str(args.port),
+                "--users",
+                str(args.users),
+                "--email",
+                data["bench_email"],
+                "--password",
+                data["password"],
+            ]
+        )
+        sessions = signin["sessions"]
+        print(f"{kind}: {args.users} users signed in in {signin['seconds']:.1f} s", flush=True)
+        terms = search_terms(args.clients)
+        random.Random(7).shuffle(terms)
+        heavy = f"/clients/{data['heavy_client_id']}/"
+        scenarios: list[tuple[str, list[str], bool]] = [
+            ("baseline /login/", ["/login/"], False),  # signed out: a trivial page
+            ("my clients", ["/"], True),
+            ("client list", ["/clients/"], True),
+            ("search", [f"/clients/?q={quote(term)}" for term in terms], True),
+            ("360 page", [heavy], True),
+        ]
+        for name, paths, signed_in in scenarios:
+            note = ""
+            if signed_in:
+                status = probe(args.port, sessions[0], paths[0])
+                if status == 404:
+                    if name in ("client list", "search"):
+                        note = f"missing: {paths[0].split('?')[0]} answered 404; measured / instead"
+                        paths = ["/"]
+                    else:
+                        note = f"missing: {paths[0]} answered 404"
+                        results.append(
+                            Result(
+                                database=kind,
+                                scenario=name,
+                                path=paths[0],
+                                requests=0,
+                                errors=0,
+                                seconds=0.0,
+                                requests_per_s=0.0,
+                                p50_ms=None,
+                                p95_ms=None,
+                                p99_ms=None,
+                                target_p95_ms=TARGETS.get(name),
+                                note=note,
+                            )
+                        )
+                        print(f"  {kind:<10} {name:<17} {note}", flush=True)
+                        continue
+                elif status != 200:
+                    note = f"probe answered {status}"
+            users = sessions if signed_in else [{}] * args.users
+            drive = _drive(args.port, args.seconds, paths, users)
+            solo = (
+                _drive(args.port, args.solo_seconds, paths, users[:1])
+                if args.solo_seconds
+                else None
+            )
+            ms = drive["latencies_ms"]
+            errors = sum(drive["errors"].values())
+            if drive["errors"]:
+                note = "; ".join(filter(None, [note, f"errors {drive['errors']}"]))
+            result = Result(
+                database=kind,
+                scenario=name,
+                path=paths[0] if len(paths) == 1 else f"/clients/?q=<{len(paths)} terms>",
+                requests=len(ms) + errors,
+                errors=errors,
+                seconds=round(drive["seconds"], 2),
+                requests_per_s=round(len(ms) / drive["seconds"], 1),
+                p50_ms=_round(percentile(ms, 0.50)),
+                p95_ms=_round(percentile(ms, 0.95)),
+                p99_ms=_round(percentile(ms, 0.99)),
+                target_p95_ms=TARGETS.get(name),
+                note=note,
+            )
+            if solo is not None:
+                result.solo_p50_ms = _round(percentile(solo["latencies_ms"], 0.50))
+                result.solo_p95_ms = _round(percentile(solo["latencies_ms"], 0.95))
+            results.append(result)
+            print(f"  {_row(result)}", flush=True)
+    finally:
+        server.stop()
+        drop_database(kind)
+    print(f"{kind}: data load by part (s): {json.dumps(loaded)}", flush=True)
+    LOADS[kind] = loaded
+    return results
+
+
+LOADS: dict[str, dict[str, float]] = {}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+HEADER = (
+    f"{'database':<11}{'scenario':<18}{'requests':>9}{'errors':>7}{'req/s':>8}"
+    f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'target':>8}  {'p95':<8}{'1-user p50/p95':>15}"
+)
+
+
+def _row(r: Result) -> str:
+    target = "-" if r.target_p95_ms is None else f"<{r.target_p95_ms:.0f}"
+    return (
+        f"{r.database:<11}{r.scenario:<18}{r.requests:>9,}{r.errors:>7,}{r.requests_per_s:>8.1f}"
+        f"{_ms(r.p50_ms):>9}{_ms(r.p95_ms):>9}{_ms(r.p99_ms):>9}{target:>8}  {r.verdict:<8}"
+        f"{_ms(r.solo_p50_ms) + '/' + _ms(r.solo_p95_ms):>15}" + (f" {r.note}" if r.note else "")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--entries", type=int, default=50_000)
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument(
+        "--solo-seconds",
+        type=float,
+        default=5.0,
+        help="then each page with one user alone, for its cost without queueing (0: skip)",
+    )
+    parser.add_argument("--stage", choices=["signin", "drive"], help=argparse.SUPPRESS)
+    parser.add_argument("--email", help=argparse.SUPPRESS)
+    parser.add_argument("--password", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.stage == "signin":
+        stage_signin(args.port, args.users, args.email, args.password)
+        return
+    if args.stage == "drive":
+        spec = json.loads(os.environ["BENCH_DRIVE"])
+        stage_drive(args.port, args.seconds, spec["paths"], spec["sessions"])
+        return
+
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="retain-bench-workspace-") as tmp:
+        for kind in args.databases.split(","):
+            results += run_database(kind.strip(), args, Path(tmp))
+
+    print()
+    print(
+        f"{args.clients:,} clients, BENCH-HEAVY with {args.entries:,} timeline entries; "
+        f"{args.users} users for {args.seconds:g} s per scenario; gunicorn {args.workers} "
+        f"workers on {os.cpu_count()} CPUs"
+    )
+    print(HEADER)
+    for result in results:
+        print(_row(result))
+    for kind, loaded in LOADS.items():
+        print(f"data load {kind}: {loaded['total']:.1f} s")
+    print(
+        json.dumps(
+            {
+                "clients": args.clients,
+                "entries": args.entries,
+                "users": args.users,
+                "seconds": args.seconds,
+                "workers": args.workers,
+                "load_seconds": LOADS,
+                "results": [asdict(r) | {"verdict": r.verdict} for r in results],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
