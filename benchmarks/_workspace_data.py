@@ -70,22 +70,23 @@ def client_name(rng: random.Random, i: int) -> str:
     return f"{rng.choice(FIRST)} {rng.choice(SECOND)} {rng.choice(SUFFIX)} {i}"
 
 
-def search_terms(clients: int, count: int = 200) -> list[str]:
-    """What people type in the search box: name words, fragments, external ids, contacts."""
+def search_terms(clients: int, count: int = 200) -> list[tuple[str, str]]:
+    """What people type in the search box, as (kind, term): name words and fragments,
+    external ids, contacts' surnames, in equal shares."""
     rng = random.Random(SEED + 1)
-    terms: list[str] = []
+    terms: list[tuple[str, str]] = []
     for n in range(count):
         match n % 4:
             case 0:  # a whole word of a company name: matches ~1/24 of the clients
-                terms.append(rng.choice(FIRST))
+                terms.append(("name word", rng.choice(FIRST)))
             case 1:  # a fragment, as typed halfway: "redw", "ptic"
                 word = rng.choice(FIRST + SECOND)
                 start = rng.randrange(0, max(1, len(word) - 4))
-                terms.append(word[start : start + 4].lower())
+                terms.append(("name fragment", word[start : start + 4].lower()))
             case 2:  # an external id, exact
-                terms.append(f"W{rng.randrange(clients):06d}")
-            case _:  # a contact's surname
-                terms.append(rng.choice(PEOPLE_LAST))
+                terms.append(("external id", f"W{rng.randrange(1, max(2, clients)):06d}"))
+            case _:  # a contact's surname: matches ~1/14 of the clients
+                terms.append(("contact surname", rng.choice(PEOPLE_LAST)))
     return terms
 
 

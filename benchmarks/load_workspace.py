@@ -49,7 +49,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -181,6 +181,8 @@ class Result:
     # The same page with one user alone: its cost without queueing for a worker.
     solo_p50_ms: float | None = None
     solo_p95_ms: float | None = None
+    # Search only: requests/p50/p95 by kind of term, under the full load.
+    breakdown: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
@@ -202,6 +204,7 @@ def percentile(sorted_ms: list[float], fraction: float) -> float | None:
 def stage_drive(port: int, seconds: float, paths: list[str], sessions: list[dict]) -> None:
     """Each user loops over ``paths`` (its own rotation) until the deadline; print figures."""
     latencies: list[list[float]] = [[] for _ in sessions]
+    by_path: list[dict[str, list[float]]] = [{} for _ in sessions]
     errors: list[dict[str, int]] = [{} for _ in sessions]
     start_gate = threading.Barrier(len(sessions) + 1)
     deadline = 0.0
@@ -224,6 +227,7 @@ def stage_drive(port: int, seconds: float, paths: list[str], sessions: list[dict
             elapsed = (time.perf_counter() - began) * 1000
             if status == 200:
                 latencies[n].append(elapsed)
+                by_path[n].setdefault(path, []).append(elapsed)
             else:
                 errors[n][str(status)] = errors[n].get(str(status), 0) + 1
         browser.close()
@@ -245,11 +249,20 @@ def stage_drive(port: int, seconds: float, paths: list[str], sessions: list[dict
         json.dumps(
             {
                 "latencies_ms": sorted(ms for per_user in latencies for ms in per_user),
+                "by_path": _merge(by_path) if len(paths) > 1 else {},
                 "errors": merged,
                 "seconds": elapsed,
             }
         )
     )
+
+
+def _merge(per_user: list[dict[str, list[float]]]) -> dict[str, list[float]]:
+    merged: dict[str, list[float]] = {}
+    for paths in per_user:
+        for path, ms in paths.items():
+            merged.setdefault(path, []).extend(ms)
+    return merged
 
 
 def child_json(argv: list[str], env: dict[str, str] | None = None) -> dict:
@@ -389,12 +402,13 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
         print(f"{kind}: {args.users} users signed in in {signin['seconds']:.1f} s", flush=True)
         terms = search_terms(args.clients)
         random.Random(7).shuffle(terms)
+        term_kind = {f"/clients/?q={quote(term)}": kind for kind, term in terms}
         heavy = f"/clients/{data['heavy_client_id']}/"
         scenarios: list[tuple[str, list[str], bool]] = [
             ("baseline /login/", ["/login/"], False),  # signed out: a trivial page
             ("my clients", ["/"], True),
             ("client list", ["/clients/"], True),
-            ("search", [f"/clients/?q={quote(term)}" for term in terms], True),
+            ("search", list(term_kind), True),
             ("360 page", [heavy], True),
         ]
         for name, paths, signed_in in scenarios:
@@ -455,6 +469,8 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
             if solo is not None:
                 result.solo_p50_ms = _round(percentile(solo["latencies_ms"], 0.50))
                 result.solo_p95_ms = _round(percentile(solo["latencies_ms"], 0.95))
+            if drive["by_path"] and name == "search":
+                result.breakdown = _breakdown(drive["by_path"], term_kind)
             results.append(result)
             print(f"  {_row(result)}", flush=True)
     finally:
@@ -466,6 +482,20 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
 
 
 LOADS: dict[str, dict[str, float]] = {}
+
+
+def _breakdown(by_path: dict[str, list[float]], kinds: dict[str, str]) -> dict[str, dict]:
+    grouped: dict[str, list[float]] = {}
+    for path, ms in by_path.items():
+        grouped.setdefault(kinds.get(path, "other"), []).extend(ms)
+    return {
+        kind: {
+            "requests": len(ms),
+            "p50_ms": _round(percentile(sorted(ms), 0.50)),
+            "p95_ms": _round(percentile(sorted(ms), 0.95)),
+        }
+        for kind, ms in sorted(grouped.items())
+    }
 
 
 def _round(value: float | None) -> float | None:
@@ -484,6 +514,15 @@ HEADER = (
 
 def _row(r: Result) -> str:
     target = "-" if r.target_p95_ms is None else f"<{r.target_p95_ms:.0f}"
+    lines = [
+        f"{'':<11}  by term: {kind:<16}{f['requests']:>7,} requests, "
+        f"p50 {_ms(f['p50_ms'])} ms, p95 {_ms(f['p95_ms'])} ms"
+        for kind, f in r.breakdown.items()
+    ]
+    return "\n".join([_main_row(r, target), *lines])
+
+
+def _main_row(r: Result, target: str) -> str:
     return (
         f"{r.database:<11}{r.scenario:<18}{r.requests:>9,}{r.errors:>7,}{r.requests_per_s:>8.1f}"
         f"{_ms(r.p50_ms):>9}{_ms(r.p95_ms):>9}{_ms(r.p99_ms):>9}{target:>8}  {r.verdict:<8}"
