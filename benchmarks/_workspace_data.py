@@ -112,7 +112,7 @@ def load(clients: int, entries: int) -> dict[str, object]:
         SubscriptionLine,
         TimelineEntry,
     )
-    from retain.clients.services import refresh_client_revenue
+    from retain.clients.services import index_client_search, refresh_client_revenue
 
     rng = random.Random(SEED)
     timings: dict[str, float] = {}
@@ -219,6 +219,8 @@ def load(clients: int, entries: int) -> dict[str, object]:
         lap("subscription lines")
         refresh_client_revenue()
         lap("revenue summary")
+        index_client_search()
+        lap("search terms")
 
         changes = []
         # Every 199th client, so the handoffs land on every account manager in turn.

@@ -25,6 +25,14 @@ def fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, so cached menus cannot change its query counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _department(slug: str) -> Department:
     return Department.objects.get(slug=slug)
 

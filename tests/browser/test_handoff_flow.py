@@ -14,7 +14,7 @@ from retain.accounts.choices import Role
 from retain.accounts.models import Department, User
 from retain.accounts.services import create_team_member
 from retain.clients.models import Client, OwnershipChange, TimelineEntry
-from retain.clients.services import refresh_client_revenue
+from retain.clients.services import index_client_search, refresh_client_revenue
 from tests.browser.conftest import SCREENSHOTS, BrowserThread
 from tests.factories import ClientFactory, ContactFactory, SubscriptionLineFactory
 
@@ -65,6 +65,7 @@ def borealis(team: dict[str, User]) -> Client:
             is_primary=True,
         )
     refresh_client_revenue()
+    index_client_search()
     return Client.objects.get(name="Borealis Foods AB")
 
 

@@ -12,7 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from retain.accounts.models import Department, User
 from retain.accounts.services import create_team_member
-from retain.clients.services import refresh_client_revenue
+from retain.clients.services import index_client_search, refresh_client_revenue
 from tests.browser.conftest import SCREENSHOTS, BrowserThread
 from tests.factories import ClientFactory, SubscriptionLineFactory
 
@@ -53,6 +53,7 @@ def book_of_clients(olivia: User) -> None:
         client = ClientFactory(name=name, external_id=external_id, segment=segment, owner=olivia)
         SubscriptionLineFactory(client=client, mrr=mrr)
     refresh_client_revenue()
+    index_client_search()
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,9 @@ def test_my_clients_runs_a_fixed_number_of_queries(
             role="backup",
         )
     browser = signed_in(owner)
-    # session, user, department, count, page (with last contact and handoff state), renewals,
-    # handoffs to acknowledge.
-    with django_assert_num_queries(7):
+    # session, user, department, count, the page's ids, its clients (with last contact and
+    # handoff state), renewals as owner and as backup, handoffs to acknowledge.
+    with django_assert_num_queries(9):
         response = browser.get("/")
     assert response.status_code == 200
     assert len(response.context["view"].page) == count
@@ -100,8 +100,9 @@ def test_search_matches_name_external_id_contact_name_and_email(owner):
     acme = ClientFactory(name="Acme Logistics", external_id="AC-7")
     ContactFactory(client=acme, name="Greta Lindqvist", email="greta@acme.test")
     ClientFactory(name="Borealis Foods")
+    services.index_client_search()
     browser = signed_in(owner)
-    for term in ["logist", "ac-7", "lindq", "GRETA@acme.test"]:
+    for term in ["logist", "ac-7", "lindq", "GRETA@acme.test", "acme log", " LOGISTICS "]:
         page = browser.get("/clients/", {"q": term}).context["page"]
         assert [c.name for c in page] == ["Acme Logistics"], term
 
@@ -132,6 +133,31 @@ def test_filters_narrow_the_list(owner, manager):
     assert names(department=shipping.pk) == ["Later"]
     assert names(status="churned") == []
     assert names(sort="-name") == ["Small", "Later", "Due soon"]
+
+
+def test_search_needs_every_word_and_matches_word_starts_only(owner):
+    ClientFactory(name="Acme Logistics")
+    ClientFactory(name="Acme Foods")
+    services.index_client_search()
+    browser = signed_in(owner)
+
+    def names(q):
+        return sorted(c.name for c in browser.get("/clients/", {"q": q}).context["page"])
+
+    assert names("acme") == ["Acme Foods", "Acme Logistics"]
+    assert names("acme foo") == ["Acme Foods"]
+    assert names("gistics") == []
+
+
+def test_renaming_a_client_updates_its_search_terms(owner):
+    client = ClientFactory(name="Acme Logistics", owner=owner)
+    services.index_client_search()
+    services.update_client(actor=owner, client=client, expected_version=1, name="Borealis Freight")
+    browser = signed_in(owner)
+    assert [c.name for c in browser.get("/clients/", {"q": "borealis"}).context["page"]] == [
+        "Borealis Freight"
+    ]
+    assert list(browser.get("/clients/", {"q": "acme"}).context["page"]) == []
 
 
 def test_csv_export_has_every_filtered_row_with_formulas_escaped(owner):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries, Settings
 
 from retain.accounts.models import User
-from retain.clients.services import refresh_client_revenue
+from retain.clients.services import index_client_search, refresh_client_revenue
 from tests.factories import ClientFactory, SubscriptionLineFactory
 from tests.integration.test_web_auth import PASSWORD, every_url
 
@@ -143,6 +143,7 @@ def test_a_post_without_the_csrf_token_is_refused(owner: User) -> None:
 @pytest.mark.django_db
 def test_client_names_and_the_search_are_escaped(owner: User) -> None:
     ClientFactory(name="<script>alert(1)</script>", external_id="XSS-1")
+    index_client_search()
     client = Client()
     client.force_login(owner)
 

@@ -71,6 +71,10 @@ class Client(models.Model):
             models.Index(fields=["owner", "-mrr"], name="clients_client_owner_mrr"),
             models.Index(fields=["backup_owner", "-mrr"], name="clients_client_backup_mrr"),
             models.Index(fields=["renewal_on"], name="clients_client_renewal"),
+            models.Index(fields=["owner", "renewal_on"], name="clients_client_owner_renewal"),
+            models.Index(
+                fields=["backup_owner", "renewal_on"], name="clients_client_backup_renewal"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -309,3 +313,28 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client}: {self.kind} {self.subject}"
+
+
+class ClientSearchTerm(models.Model):
+    """One searchable word of a client: from its name, external id, contacts' names and emails.
+
+    Searching 100,000 clients for a substring would read every row; a word-prefix
+    lookup in this table is an index range scan. Kept by
+    ``services.index_client_search`` whenever a client or contact is written.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    term = models.CharField(max_length=254)
+
+    class Meta:
+        indexes = [
+            # SQLite (binary order): prefix search as a range, term >= w AND term < w + U+10FFFF.
+            models.Index(fields=["term", "client"], name="clients_search_term"),
+            # PostgreSQL: LIKE 'w%' needs a pattern opclass under a non-C collation.
+            models.Index(
+                fields=["term"], name="clients_search_term_like", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.term

@@ -6,11 +6,15 @@ page runs a fixed number of queries whatever the number of rows (tests pin them)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from retain.accounts.choices import Role
@@ -18,6 +22,7 @@ from retain.accounts.models import User
 from retain.clients.choices import TimelineKind
 from retain.clients.models import (
     Client,
+    ClientSearchTerm,
     Contact,
     OwnershipChange,
     SubscriptionLine,
@@ -56,30 +61,27 @@ class ClientFilters:
 
 
 def _last_contact() -> Subquery:
+    # Newest first through the (client, -occurred_at) index, stopping at the first
+    # contact: Max() would read a long timeline (50,000 entries) to the end.
     return Subquery(
         TimelineEntry.objects.filter(client=OuterRef("pk"), kind__in=CONTACT_KINDS)
-        .order_by()
-        .values("client")
-        .annotate(last=Max("occurred_at"))
-        .values("last")
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
     )
 
 
 def list_clients(filters: ClientFilters | None = None, *, search: str = "") -> QuerySet[Client]:
     """Clients matching ``filters``, with owner and backup loaded, sorted as asked.
 
-    Search matches the client's name (any part, any case), its external id (whole),
-    or a contact's name (any part) or email (whole, any case).
+    Search is by word prefix, any case: every word typed must begin a word of the
+    client's name, external id, or a contact's name or email ("acme log" finds "Acme
+    Logistics"; "greta@acme.test" and "C-1042" match whole). See ClientSearchTerm.
     """
     filters = filters or ClientFilters(search=search)
     clients = Client.objects.select_related("owner", "backup_owner")
-    term = filters.search.strip()
-    if term:
-        contacts = Contact.objects.filter(client=OuterRef("pk")).filter(
-            Q(name__icontains=term) | Q(email__iexact=term)
-        )
+    for word in _search_words(filters.search):
         clients = clients.filter(
-            Q(name__icontains=term) | Q(external_id__iexact=term) | Exists(contacts)
+            pk__in=ClientSearchTerm.objects.filter(_prefix(word)).values("client_id")
         )
     if filters.segment:
         clients = clients.filter(segment=filters.segment)
@@ -103,6 +105,24 @@ def list_clients(filters: ClientFilters | None = None, *, search: str = "") -> Q
     return clients.order_by(*_ordering(filters.sort))
 
 
+def _search_words(search: str) -> list[str]:
+    """What to look up for a search: whole emails and ids as typed, else each word."""
+    lowered = search.strip().lower()
+    if not lowered:
+        return []
+    if any(mark in lowered for mark in "@-_.") and " " not in lowered:
+        return [lowered[:254]]
+    return [word[:254] for word in re.findall(r"\w+", lowered)][:5]
+
+
+def _prefix(word: str) -> Q:
+    """Terms beginning with ``word``, in a form each database answers from an index."""
+    if connection.vendor == "postgresql":
+        return Q(term__startswith=word)  # LIKE 'word%' on the varchar_pattern_ops index
+    # SQLite compares text by code point, so the prefix is exactly this range.
+    return Q(term__gte=word, term__lt=word + "\U0010ffff")
+
+
 def _ordering(sort: str) -> list[str]:
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
@@ -114,13 +134,21 @@ def _ordering(sort: str) -> list[str]:
 
 
 def list_segments() -> list[str]:
-    """The segments in use, for the filter menu."""
-    return list(
-        Client.objects.exclude(segment="")
-        .order_by("segment")
-        .values_list("segment", flat=True)
-        .distinct()
-    )
+    """The segments in use, for the filter menu.
+
+    Cached for five minutes per process: finding the distinct segments reads every
+    client (~30 ms at 100,000), so a new segment may wait that long to be offered.
+    """
+
+    def distinct_segments() -> list[str]:
+        return list(
+            Client.objects.exclude(segment="")
+            .order_by("segment")
+            .values_list("segment", flat=True)
+            .distinct()
+        )
+
+    return cast(list[str], cache.get_or_set("clients:segments", distinct_segments, timeout=300))
 
 
 @dataclass(frozen=True)
@@ -143,8 +171,18 @@ def get_my_clients(
     left, so someone takes them on.
     """
     today = timezone.localdate()
-    mine = (
+    # Page first, on ids alone (an index scan and a small sort), then load the page's 50
+    # clients with their per-client subqueries: SQLite would otherwise evaluate those for
+    # every client of the person before sorting.
+    ids = (
         Client.objects.filter(Q(owner=user) | Q(backup_owner=user))
+        .order_by("-mrr", "name", "pk")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(ids, per_page).get_page(page_number)
+    page_ids = list(page.object_list)
+    loaded = (
+        Client.objects.filter(pk__in=page_ids)
         .select_related("owner", "backup_owner")
         .annotate(
             last_contact_at=_last_contact(),
@@ -154,15 +192,15 @@ def get_my_clients(
                 )
             ),
         )
-        .order_by("-mrr", "name", "pk")
     )
-    page = Paginator(mine, per_page).get_page(page_number)
-    renewals_due = Client.objects.filter(
-        Q(owner=user) | Q(backup_owner=user),
-        status="active",
-        renewal_on__gte=today,
-        renewal_on__lte=today + timedelta(days=90),
-    ).count()
+    by_id = {client.pk: client for client in loaded}
+    page.object_list = [by_id[pk] for pk in page_ids]  # type: ignore[misc]
+    due = Client.objects.filter(
+        status="active", renewal_on__gte=today, renewal_on__lte=today + timedelta(days=90)
+    )
+    # Owner and backup are never the same person, so the two counts never overlap; each
+    # is an index range where the OR of both would scan every renewal in the window.
+    renewals_due = due.filter(owner=user).count() + due.filter(backup_owner=user).count()
     handoffs = list(
         OwnershipChange.objects.filter(new_user=user, acknowledged_at__isnull=True)
         .select_related("client", "previous_user", "changed_by")

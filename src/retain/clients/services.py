@@ -8,6 +8,7 @@ a timeline entry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +23,14 @@ from django.utils import timezone
 from retain.accounts.models import User
 from retain.clients.choices import ClientStatus, LifecycleStage, OwnerRole, TimelineKind
 from retain.clients.locks import StaleEdit, lock_client
-from retain.clients.models import Client, OwnershipChange, SubscriptionLine, TimelineEntry
+from retain.clients.models import (
+    Client,
+    ClientSearchTerm,
+    Contact,
+    OwnershipChange,
+    SubscriptionLine,
+    TimelineEntry,
+)
 from retain.clients.permissions import require
 
 __all__ = [
@@ -30,6 +38,7 @@ __all__ = [
     "StaleEdit",
     "acknowledge_handoff",
     "add_timeline_entry",
+    "index_client_search",
     "mark_churned",
     "reassign_owner",
     "refresh_client_revenue",
@@ -74,6 +83,8 @@ def update_client(*, actor: User, client: Client, expected_version: int, **chang
         setattr(locked, field, changes[field])
     locked.full_clean(exclude=["owner", "backup_owner"])
     _save_audited(locked, actor, "edited", changed)
+    if "name" in changed:
+        index_client_search(client_ids=[locked.pk])
     return locked
 
 
@@ -224,3 +235,47 @@ def refresh_client_revenue(
         renewal_on=Subquery(renewal),
         revenue_as_of=on,
     )
+
+
+_WORD = re.compile(r"\w+")
+
+
+def search_terms(*texts: str) -> set[str]:
+    """The lower-cased words of ``texts``, plus each whole text (for ids and emails)."""
+    terms: set[str] = set()
+    for text in texts:
+        lowered = text.strip().lower()
+        if not lowered:
+            continue
+        terms.add(lowered[:254])
+        terms.update(word[:254] for word in _WORD.findall(lowered))
+    return terms
+
+
+def index_client_search(*, client_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the search terms of these clients (all when None); return how many were written."""
+    clients = Client.objects.all()
+    if client_ids is not None:
+        clients = clients.filter(pk__in=list(client_ids))
+    written = 0
+    ids = list(clients.values_list("pk", flat=True))
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        texts: dict[int, list[str]] = {pk: [] for pk in chunk}
+        for pk, name, external_id in Client.objects.filter(pk__in=chunk).values_list(
+            "pk", "name", "external_id"
+        ):
+            texts[pk] += [name, external_id]
+        for client_id, name, email in Contact.objects.filter(client_id__in=chunk).values_list(
+            "client_id", "name", "email"
+        ):
+            texts[client_id] += [name, email]
+        ClientSearchTerm.objects.filter(client_id__in=chunk).delete()
+        rows = [
+            ClientSearchTerm(client_id=pk, term=term)
+            for pk, found in texts.items()
+            for term in search_terms(*found)
+        ]
+        ClientSearchTerm.objects.bulk_create(rows, batch_size=5_000)
+        written += len(rows)
+    return written

@@ -35,7 +35,7 @@ from retain.clients.models import (
     Transaction,
     UsageEvent,
 )
-from retain.clients.services import refresh_client_revenue
+from retain.clients.services import index_client_search, refresh_client_revenue
 from retain.demo import vocabulary as V
 from retain.demo.generator import generate_company
 from retain.demo.models import ClientTruth
@@ -134,6 +134,7 @@ def load_demo_company(
         _write_timeline(company, client_ids, staff, departments)
         _write_usage(company, client_ids)
         _write_initial_history(client_ids)
+        index_client_search(client_ids=client_ids)
 
         logins = get_demo_logins()
         if logins is None:  # cannot happen: the team was written above

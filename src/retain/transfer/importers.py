@@ -29,7 +29,7 @@ from retain.clients.models import (
     SubscriptionLine,
     Transaction,
 )
-from retain.clients.services import refresh_client_revenue
+from retain.clients.services import index_client_search, refresh_client_revenue
 from retain.core.fields import datetime_to_epoch_us, epoch_us_to_datetime
 from retain.transfer import bulk
 from retain.transfer.errors import ErrorLog
@@ -200,6 +200,7 @@ class ClientsImporter(Importer):
         created = self.create_audited(Client, new)
         ownership += [self._ownership(client, None, now) for client in created if client.owner_id]
         self.update_audited(Client, changed, [*self.FIELDS, "created_at", "version"])
+        index_client_search(client_ids=[c.pk for c in [*created, *changed]])
         OwnershipChange.objects.bulk_create(ownership, batch_size=BULK_BATCH)
         counts.created, counts.updated = len(new), len(changed)
         return counts
@@ -287,6 +288,7 @@ class ContactsImporter(Importer):
         self.update_audited(Contact, demoted, ["is_primary"])
         self.update_audited(Contact, changed, self.FIELDS)
         self.create_audited(Contact, new)
+        index_client_search(client_ids=client_ids)
         counts.created = len(new)
         counts.updated = len(changed) + len(others)
         return counts
