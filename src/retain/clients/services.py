@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -271,11 +271,11 @@ def index_client_search(*, client_ids: Iterable[int] | None = None) -> int:
         ):
             texts[client_id] += [name, email]
         ClientSearchTerm.objects.filter(client_id__in=chunk).delete()
-        rows = [
-            ClientSearchTerm(client_id=pk, term=term)
-            for pk, found in texts.items()
-            for term in search_terms(*found)
-        ]
-        ClientSearchTerm.objects.bulk_create(rows, batch_size=5_000)
+        rows = [(pk, term) for pk, found in texts.items() for term in search_terms(*found)]
+        # Plain executemany: model instances cost ~25 us a row, and 100,000 clients have
+        # about 1.3 million terms.
+        table = connection.ops.quote_name(ClientSearchTerm._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} (client_id, term) VALUES (%s, %s)", rows)
         written += len(rows)
     return written
