@@ -9,6 +9,7 @@ whole file before anything is upserted.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,7 +47,7 @@ class Counts:
     unchanged: int = 0
 
 
-class Importer:
+class Importer(ABC):
     """Base: shared state and the client lookup every kind but ``clients`` needs."""
 
     def __init__(self, log: ErrorLog, actor: User | None, path: Path) -> None:
@@ -64,9 +65,9 @@ class Importer:
         frame = self.with_client_ids(frame) if "client_external_id" in frame.columns else frame
         self.gathered.append(frame.filter(ok))
 
+    @abstractmethod
     def finish(self) -> Counts:
         """Check what needs the whole file (duplicate keys), then write unless anything failed."""
-        raise NotImplementedError
 
     def all_rows(self) -> pl.DataFrame:
         """Every gathered row, in file order."""
