@@ -70,14 +70,14 @@ def _last_contact() -> Subquery:
     )
 
 
-def list_clients(filters: ClientFilters | None = None, *, search: str = "") -> QuerySet[Client]:
+def list_clients(filters: ClientFilters | None = None) -> QuerySet[Client]:
     """Clients matching ``filters``, with owner and backup loaded, sorted as asked.
 
     Search is by word prefix, any case: every word typed must begin a word of the
     client's name, external id, or a contact's name or email ("acme log" finds "Acme
     Logistics"; "greta@acme.test" and "C-1042" match whole). See ClientSearchTerm.
     """
-    filters = filters or ClientFilters(search=search)
+    filters = filters or ClientFilters()
     clients = Client.objects.select_related("owner", "backup_owner")
     for word in _search_words(filters.search):
         clients = clients.filter(

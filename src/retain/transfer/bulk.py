@@ -100,11 +100,6 @@ def existing_event_counts(frame: pl.DataFrame, up_to_id: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def estimated_event_rows() -> int:
-    """A cheap upper estimate of the rows in the events table (no full count on 50M rows)."""
-    return max_event_id()
-
-
 @dataclass(frozen=True)
 class DroppedForeignKey:
     name: str
