@@ -32,7 +32,9 @@ imports neither Django nor the app. Usage:
     .venv/bin/python benchmarks/load_workspace.py [--databases sqlite,postgresql]
         [--clients 100000] [--entries 50000] [--users 10] [--seconds 30] [--port 8765]
 
-Quick try: --clients 5000 --entries 2000 --seconds 5.
+Quick try: --clients 5000 --entries 2000 --seconds 5. While tuning, --keep DIR keeps the
+loaded databases and a later --keep DIR --reuse measures again without loading (the
+figures for a report come from a run that loads afresh).
 """
 
 from __future__ import annotations
@@ -278,19 +280,25 @@ def child_json(argv: list[str], env: dict[str, str] | None = None) -> dict:
 # Orchestration (parent process)
 
 
-def prepare_database(kind: str, workdir: Path) -> dict[str, str]:
+def database_env(kind: str, workdir: Path) -> dict[str, str]:
     env = dict(os.environ, RETAIN_VAR_DIR=str(workdir / "var"), PYTHONPATH=str(ROOT / "src"))
     if kind == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     elif kind == "postgresql":
+        env["DATABASE_URL"] = POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + POSTGRES_DB
+    else:
+        raise SystemExit(f"unknown database {kind!r} (sqlite, postgresql)")
+    return env
+
+
+def prepare_database(kind: str, workdir: Path) -> dict[str, str]:
+    env = database_env(kind, workdir)
+    if kind == "postgresql":
         import psycopg
 
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DB}")
             admin.execute(f"CREATE DATABASE {POSTGRES_DB}")
-        env["DATABASE_URL"] = POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + POSTGRES_DB
-    else:
-        raise SystemExit(f"unknown database {kind!r} (sqlite, postgresql)")
     subprocess.run([*RETAIN, "init", "-v", "0"], env=env, check=True, stdout=subprocess.DEVNULL)
     return env
 
@@ -365,12 +373,21 @@ def probe(port: int, cookies: dict[str, str], path: str) -> int:
 def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Result]:
     from _workspace_data import search_terms
 
-    print(f"{kind}: building the database", flush=True)
-    env = prepare_database(kind, workdir)
-    data = child_json(
-        [PYTHON, str(HERE / "_workspace_data.py"), str(args.clients), str(args.entries)],
-        env=env,
-    )
+    saved = workdir / f"data-{kind}-{args.clients}-{args.entries}.json"
+    if args.reuse and saved.exists():
+        # The database a previous run kept (--keep): migrate it to this checkout and go.
+        print(f"{kind}: reusing the database of {saved}", flush=True)
+        env = database_env(kind, workdir)
+        subprocess.run([*RETAIN, "init", "-v", "0"], env=env, check=True, stdout=subprocess.DEVNULL)
+        data = json.loads(saved.read_text())
+    else:
+        print(f"{kind}: building the database", flush=True)
+        env = prepare_database(kind, workdir)
+        data = child_json(
+            [PYTHON, str(HERE / "_workspace_data.py"), str(args.clients), str(args.entries)],
+            env=env,
+        )
+        saved.write_text(json.dumps(data))
     loaded = data["load_seconds"]
     print(
         f"{kind}: loaded {data['clients']:,} clients, {data['timeline_entries']:,} timeline "
@@ -475,7 +492,8 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
             print(f"  {_row(result)}", flush=True)
     finally:
         server.stop()
-        drop_database(kind)
+        if not args.keep:
+            drop_database(kind)
     print(f"{kind}: data load by part (s): {json.dumps(loaded)}", flush=True)
     LOADS[kind] = loaded
     return results
@@ -547,6 +565,16 @@ def main() -> None:
         default=5.0,
         help="then each page with one user alone, for its cost without queueing (0: skip)",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the databases in this directory (PostgreSQL: keep its database) for --reuse",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: use the databases a previous run kept there instead of loading anew",
+    )
     parser.add_argument("--stage", choices=["signin", "drive"], help=argparse.SUPPRESS)
     parser.add_argument("--email", help=argparse.SUPPRESS)
     parser.add_argument("--password", help=argparse.SUPPRESS)
@@ -561,9 +589,14 @@ def main() -> None:
         return
 
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="retain-bench-workspace-") as tmp:
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
         for kind in args.databases.split(","):
-            results += run_database(kind.strip(), args, Path(tmp))
+            results += run_database(kind.strip(), args, args.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="retain-bench-workspace-") as tmp:
+            for kind in args.databases.split(","):
+                results += run_database(kind.strip(), args, Path(tmp))
 
     print()
     print(

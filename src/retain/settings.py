@@ -91,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Formats and form controls every page uses (retain.core.templatetags).
+            "builtins": ["retain.core.templatetags.formats", "retain.core.templatetags.widgets"],
         },
     }
 ]
@@ -118,7 +120,6 @@ def _database() -> dict[str, Any]:
                 "PRAGMA temp_store=MEMORY;"
             ),
         }
-        config["CONN_MAX_AGE"] = 0
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {})
         config["CONN_HEALTH_CHECKS"] = True

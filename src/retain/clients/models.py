@@ -71,9 +71,11 @@ class Client(models.Model):
             models.Index(fields=["owner", "-mrr"], name="clients_client_owner_mrr"),
             models.Index(fields=["backup_owner", "-mrr"], name="clients_client_backup_mrr"),
             models.Index(fields=["renewal_on"], name="clients_client_renewal"),
-            models.Index(fields=["owner", "renewal_on"], name="clients_client_owner_renewal"),
+            # Status in the middle: renewals due and clients left without an active
+            # owner are both counted on active clients only, from the index alone.
+            models.Index(fields=["owner", "status", "renewal_on"], name="clients_client_owner_due"),
             models.Index(
-                fields=["backup_owner", "renewal_on"], name="clients_client_backup_renewal"
+                fields=["backup_owner", "status", "renewal_on"], name="clients_client_backup_due"
             ),
         ]
         constraints = [
@@ -274,7 +276,12 @@ class TimelineEntry(models.Model):
     incident, a survey response) when there is one.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="timeline")
+    # No index of its own: (client, -occurred_at) serves every lookup by client, and a
+    # plain client index tempts PostgreSQL into reading a whole 50,000-entry timeline
+    # to sort it when it expects a client to have a handful of entries.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="timeline", db_index=False
+    )
     occurred_at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=TimelineKind.choices)
     department = models.ForeignKey(
@@ -323,11 +330,18 @@ class ClientSearchTerm(models.Model):
     ``services.index_client_search`` whenever a client or contact is written.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
     term = models.CharField(max_length=254)
 
     class Meta:
         indexes = [
+            # "Does this client have a word starting with w?", asked client by client when
+            # the list walks clients in sort order: one index probe on both columns.
+            models.Index(
+                fields=["client", "term"],
+                name="clients_search_client_term",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
             # SQLite (binary order): prefix search as a range, term >= w AND term < w + U+10FFFF.
             models.Index(fields=["term", "client"], name="clients_search_term"),
             # PostgreSQL: LIKE 'w%' needs a pattern opclass under a non-C collation.

@@ -6,13 +6,15 @@ page runs a fixed number of queries whatever the number of rows (tests pin them)
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import cast
 
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -29,6 +31,7 @@ from retain.clients.models import (
     TimelineEntry,
     Transaction,
 )
+from retain.core.paging import Page, paginate
 
 # Timeline kinds that count as being in touch with the client.
 CONTACT_KINDS = (TimelineKind.MEETING, TimelineKind.CALL, TimelineKind.EMAIL)
@@ -71,14 +74,14 @@ def _last_contact() -> Subquery:
 
 
 def list_clients(filters: ClientFilters | None = None) -> QuerySet[Client]:
-    """Clients matching ``filters``, with owner and backup loaded, sorted as asked.
+    """Clients matching ``filters``, with their owner loaded, sorted as asked.
 
     Search is by word prefix, any case: every word typed must begin a word of the
     client's name, external id, or a contact's name or email ("acme log" finds "Acme
     Logistics"; "greta@acme.test" and "C-1042" match whole). See ClientSearchTerm.
     """
     filters = filters or ClientFilters()
-    clients = Client.objects.select_related("owner", "backup_owner")
+    clients = Client.objects.select_related("owner")
     for word in _search_words(filters.search):
         clients = clients.filter(
             pk__in=ClientSearchTerm.objects.filter(_prefix(word)).values("client_id")
@@ -103,6 +106,11 @@ def list_clients(filters: ClientFilters | None = None) -> QuerySet[Client]:
         )
         clients = clients.filter(Exists(involved))
     return clients.order_by(*_ordering(filters.sort))
+
+
+def list_clients_for_export(filters: ClientFilters | None = None) -> QuerySet[Client]:
+    """``list_clients`` with the backup loaded too, for exports that name both."""
+    return list_clients(filters).select_related("backup_owner")
 
 
 def _search_words(search: str) -> list[str]:
@@ -162,6 +170,37 @@ class MyClients:
     unowned_count: int
 
 
+class _OwnedOrBackedUp:
+    """Ids of the clients a person owns or backs up, revenue first, to page through.
+
+    Paged on ids alone, so the page's rows (with their per-client subqueries) are loaded
+    for 50 clients only. And paged without an OR: "owner or backup" makes both databases
+    read and sort every client of the person (31 ms for 10,000 on SQLite), where each
+    side alone is an ordered range of its (person, -mrr) index. A page ending at row N
+    reads at most N rows of each side and merges them (0.7 ms for the first page). Owner
+    and backup are never the same person, so the sides never overlap.
+    """
+
+    ORDER = ("-mrr", "name", "pk")
+
+    def __init__(self, user: User) -> None:
+        self._sides = (Client.objects.filter(owner=user), Client.objects.filter(backup_owner=user))
+
+    def count(self) -> int:
+        return sum(side.count() for side in self._sides)
+
+    def __getitem__(self, bounds: slice) -> list[int]:
+        start, stop = bounds.start or 0, bounds.stop
+        heads = [
+            side.order_by(*self.ORDER).values_list("mrr", "name", "pk")[:stop]
+            for side in self._sides
+        ]
+        # The first N merged rows come from the first N of each side, so every page is
+        # cut from the same order as the pages before it.
+        merged = heapq.merge(*heads, key=lambda row: (-row[0], row[1], row[2]))
+        return [pk for _, _, pk in itertools.islice(merged, start, stop)]
+
+
 def get_my_clients(
     *, user: User, page_number: str | int | None = 1, per_page: int = 50
 ) -> MyClients:
@@ -171,30 +210,17 @@ def get_my_clients(
     left, so someone takes them on.
     """
     today = timezone.localdate()
-    # Page first, on ids alone (an index scan and a small sort), then load the page's 50
-    # clients with their per-client subqueries: SQLite would otherwise evaluate those for
-    # every client of the person before sorting.
-    ids = (
-        Client.objects.filter(Q(owner=user) | Q(backup_owner=user))
-        .order_by("-mrr", "name", "pk")
-        .values_list("pk", flat=True)
-    )
-    page = Paginator(ids, per_page).get_page(page_number)
-    page_ids = list(page.object_list)
-    loaded = (
-        Client.objects.filter(pk__in=page_ids)
-        .select_related("owner", "backup_owner")
-        .annotate(
-            last_contact_at=_last_contact(),
-            pending_handoff=Exists(
-                OwnershipChange.objects.filter(
-                    client=OuterRef("pk"), new_user=user, acknowledged_at__isnull=True
-                )
-            ),
-        )
+    ids = paginate(_OwnedOrBackedUp(user), page_number, per_page)
+    loaded = Client.objects.filter(pk__in=ids.rows).annotate(
+        last_contact_at=_last_contact(),
+        pending_handoff=Exists(
+            OwnershipChange.objects.filter(
+                client=OuterRef("pk"), new_user=user, acknowledged_at__isnull=True
+            )
+        ),
     )
     by_id = {client.pk: client for client in loaded}
-    page.object_list = [by_id[pk] for pk in page_ids]  # type: ignore[misc]
+    page = dataclasses.replace(ids, rows=[by_id[pk] for pk in ids.rows])
     due = Client.objects.filter(
         status="active", renewal_on__gte=today, renewal_on__lte=today + timedelta(days=90)
     )
@@ -209,11 +235,18 @@ def get_my_clients(
     unowned: list[Client] = []
     unowned_count = 0
     if user.role in (Role.MANAGER, Role.ADMIN):
-        orphaned = Client.objects.filter(status="active").filter(
-            Q(owner__isnull=True) | Q(owner__is_active=False)
+        # Two index ranges of (owner, status), merged: an OR of them, or a join of every
+        # client to its owner, reads all 100,000 clients (50 ms) on SQLite.
+        active = Client.objects.filter(status="active").select_related("owner")
+        sides = (
+            active.filter(owner__isnull=True),
+            active.filter(owner__in=User.objects.filter(is_active=False).values("pk")),
         )
-        unowned_count = orphaned.count()
-        unowned = list(orphaned.select_related("owner").order_by("-mrr", "name")[:20])
+        unowned_count = sum(side.count() for side in sides)
+        unowned = sorted(
+            itertools.chain.from_iterable(side.order_by("-mrr", "name")[:20] for side in sides),
+            key=lambda client: (-client.mrr, client.name),
+        )[:20]
     return MyClients(
         page=page,
         renewals_due=renewals_due,
@@ -281,7 +314,7 @@ def list_timeline(
         entries = entries.filter(department_id=department_id)
     if kind:
         entries = entries.filter(kind=kind)
-    return Paginator(entries.order_by("-occurred_at", "-pk"), per_page).get_page(page_number)
+    return paginate(entries.order_by("-occurred_at", "-pk"), page_number, per_page)
 
 
 def days_since(moment: object, today: date | None = None) -> int | None:
@@ -298,6 +331,7 @@ __all__ = [
     "get_client_360",
     "get_my_clients",
     "list_clients",
+    "list_clients_for_export",
     "list_segments",
     "list_timeline",
 ]

@@ -272,10 +272,15 @@ def index_client_search(*, client_ids: Iterable[int] | None = None) -> int:
             texts[client_id] += [name, email]
         ClientSearchTerm.objects.filter(client_id__in=chunk).delete()
         rows = [(pk, term) for pk, found in texts.items() for term in search_terms(*found)]
-        # Plain executemany: model instances cost ~25 us a row, and 100,000 clients have
-        # about 1.3 million terms.
+        # Raw rows, not model instances (~25 us a row): 100,000 clients have about 1.3
+        # million terms. PostgreSQL takes them by COPY, which is ~10x its executemany.
         table = connection.ops.quote_name(ClientSearchTerm._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} (client_id, term) VALUES (%s, %s)", rows)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} (client_id, term) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(f"INSERT INTO {table} (client_id, term) VALUES (%s, %s)", rows)
         written += len(rows)
     return written

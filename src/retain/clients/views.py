@@ -7,7 +7,6 @@ from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,6 +26,7 @@ from retain.clients.history import list_client_history
 from retain.clients.locks import StaleEdit
 from retain.clients.models import Client, OwnershipChange
 from retain.clients.permissions import may, require
+from retain.core.paging import paginate
 from retain.transfer.csvio import csv_writer, escape_cell
 
 
@@ -50,7 +50,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "clients.view_client")
     form = _filter_form(request)
     filters = form.to_filters()
-    page = Paginator(selectors.list_clients(filters), 50).get_page(request.GET.get("page"))
+    page = paginate(selectors.list_clients(filters), request.GET.get("page"), 50)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -74,7 +74,7 @@ class _Echo:
 def client_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The client list as filtered on screen, every page, as CSV (formula cells escaped)."""
     require(request.user, "clients.view_client")
-    clients = selectors.list_clients(_filter_form(request).to_filters())
+    clients = selectors.list_clients_for_export(_filter_form(request).to_filters())
     writer = csv_writer(_Echo())
 
     def rows() -> Iterator[str]:
