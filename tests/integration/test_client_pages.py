@@ -64,10 +64,10 @@ def test_my_clients_runs_a_fixed_number_of_queries(
             role="backup",
         )
     browser = signed_in(owner)
-    # session, user, department; clients owned and backed up, counted and then the page's
+    # session, user (with department); clients owned and backed up, counted and then the page's
     # ids (two of each: one per role); the page's clients (with last contact and handoff
     # state); renewals as owner and as backup; handoffs to acknowledge.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = browser.get("/")
     assert response.status_code == 200
     assert len(response.context["view"].page) == count
@@ -87,9 +87,9 @@ def test_client_360_runs_a_fixed_number_of_queries(owner, entries, django_assert
             department=owner.department,
         )
     browser = signed_in(owner)
-    # session, user, client (+ last contact), transactions, their totals, contacts, lines,
-    # ownership, timeline count (capped), top-bar department, department menu, timeline page.
-    with django_assert_num_queries(12):
+    # session, user (with department), client (+ last contact), transactions, their totals,
+    # contacts, lines, ownership, timeline count (capped), department menu, timeline page.
+    with django_assert_num_queries(11):
         response = browser.get(f"/clients/{client.pk}/")
     assert response.status_code == 200
 

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries, Settings
 
 from retain.accounts.models import User
+from retain.clients.models import TimelineEntry
 from retain.clients.services import index_client_search, refresh_client_revenue
 from tests.factories import ClientFactory, SubscriptionLineFactory
 from tests.integration.test_web_auth import PASSWORD, every_url
@@ -174,11 +176,38 @@ def test_the_client_list_runs_the_same_queries_for_3_or_30_clients(
     client = Client()
     client.force_login(owner)
 
-    # session, user, the user's department (top bar), segments for the filter, the owner
-    # and department menus, count for the pager, the page.
-    with django_assert_num_queries(8):
+    # session, user (with the department the top bar shows), segments for the filter, the
+    # owner and department menus, count for the pager, the page.
+    with django_assert_num_queries(7):
         response = client.get("/clients/")
 
     assert response.status_code == 200
     assert len(response.context["page"]) == clients
     assert response.content.decode().count("2,000.00") == clients
+
+
+@pytest.mark.django_db
+def test_my_clients_and_the_timeline_write_what_people_typed_as_text(owner: User) -> None:
+    hostile = "<img src=x onerror=alert(1)> & \"quoted\" 'single'"
+    account = ClientFactory(name=hostile, external_id="XSS-2", owner=owner)
+    TimelineEntry.objects.create(
+        client=account,
+        occurred_at=timezone.now(),
+        kind="note",
+        subject=hostile,
+        body=f"first line\r\n{hostile}\rlast line",
+        author=owner,
+    )
+    client = Client()
+    client.force_login(owner)
+
+    pages = [
+        client.get("/").content.decode(),
+        client.get(f"/clients/{account.pk}/").content.decode(),
+    ]
+
+    escaped = "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot; &#x27;single&#x27;"
+    for html in pages:
+        assert "<img" not in html
+        assert escaped in html
+    assert f"first line<br>{escaped}<br>last line" in pages[1]

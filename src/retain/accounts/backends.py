@@ -39,6 +39,14 @@ class EmailBackend(ModelBackend):
             username = next(iter(by_email), username)
         return super().authenticate(request, username=username, password=password, **kwargs)
 
+    def get_user(self, user_id: int) -> User | None:
+        """The signed-in member with their department, which every page's top bar shows."""
+        try:
+            user = User._default_manager.select_related("department").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     async def aauthenticate(
         self,
         request: HttpRequest | None,

@@ -274,7 +274,7 @@ class Client360:
 def get_client_360(*, pk: int) -> Client360:
     """The client with its people, revenue records and ownership history (fixed queries)."""
     client = (
-        Client.objects.select_related("owner__department", "backup_owner__department")
+        Client.objects.select_related("owner", "backup_owner")
         .annotate(last_contact_at=_last_contact())
         .get(pk=pk)
     )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode
 
 from django import template
-from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from retain.accounts.models import User
@@ -61,22 +60,30 @@ def sort_link(current: str, key: str) -> SortLink:
 
 
 # Table rows written in Python. A list page has 50 rows of 7 cells; through the template
-# engine each row costs ~250 µs (a variable lookup and filter is 15-25 µs), here ~15 µs.
-# Same markup as a template would write, with every value escaped by format_html.
+# engine each row costs ~250 µs (a variable lookup and filter is 15-25 µs), and through
+# format_html ~60 µs (Django's escape is lazy-aware, ~3 µs a call); f-strings over the
+# standard library's escape cost ~15 µs. Every value from the database goes through
+# _text(); everything else in these strings is a literal of this module.
 
 
-def _renewal_cell(renewal_on: date | None, today: date) -> SafeString:
+def _text(value: object) -> str:
+    """``value`` as HTML text: & < > " ' escaped, as Django's autoescape does."""
+    return html.escape(str(value), quote=True)
+
+
+def _renewal_cell(renewal_on: date | None, today: date) -> str:
     if renewal_on is None:
-        return mark_safe("—")
+        return "—"
     due = ' class="due"' if (renewal_on - today).days < 91 else ""
-    return format_html("<span{}>{}</span>", mark_safe(due), day(renewal_on))
+    return f"<span{due}>{day(renewal_on)}</span>"
 
 
-def _contact_cell(last_contact_at: datetime | None, today: date) -> SafeString:
+def _contact_cell(last_contact_at: datetime | None, today: date) -> str:
     days = _days_since(last_contact_at, today)
     if days is None:
-        return mark_safe('<span class="due">never</span>')
-    return format_html("<span{}>{}</span>", mark_safe(' class="due"' if days > 30 else ""), days)
+        return '<span class="due">never</span>'
+    due = ' class="due"' if days > 30 else ""
+    return f"<span{due}>{days}</span>"
 
 
 @register.simple_tag
@@ -84,71 +91,59 @@ def my_client_rows(clients: Iterable[Client], user: User) -> SafeString:
     """The rows of My clients: role, status, MRR, renewal (due within 90 days marked),
     days since contact (over 30 marked), handoff to acknowledge."""
     today = timezone.localdate()
-    return format_html_join(
-        "\n",
-        '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td class="num">{}</td>'
-        '<td>{}</td><td class="num">{}</td><td>{}</td></tr>',
-        (
-            (
-                reverse("client-detail", args=[client.pk]),
-                client.name,
-                "Owner" if client.owner_id == user.pk else "Backup",
-                client.get_status_display(),
-                money(client.mrr),
-                _renewal_cell(client.renewal_on, today),
-                _contact_cell(getattr(client, "last_contact_at", None), today),
-                mark_safe('<span class="badge warn">to acknowledge</span>')
-                if getattr(client, "pending_handoff", False)
-                else "",
-            )
-            for client in clients
-        ),
-    )
+    rows = []
+    for client in clients:
+        url = _text(reverse("client-detail", args=[client.pk]))
+        role = "Owner" if client.owner_id == user.pk else "Backup"
+        handoff = (
+            '<span class="badge warn">to acknowledge</span>'
+            if getattr(client, "pending_handoff", False)
+            else ""
+        )
+        rows.append(
+            f'<tr><td><a href="{url}">{_text(client.name)}</a></td><td>{role}</td>'
+            f"<td>{_text(client.get_status_display())}</td>"
+            f'<td class="num">{money(client.mrr)}</td>'
+            f"<td>{_renewal_cell(client.renewal_on, today)}</td>"
+            f'<td class="num">{_contact_cell(getattr(client, "last_contact_at", None), today)}</td>'
+            f"<td>{handoff}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))
 
 
 @register.simple_tag
 def client_list_rows(clients: Iterable[Client]) -> SafeString:
     """The rows of the client list: name, external id, segment, status, owner, MRR, renewal."""
-    return format_html_join(
-        "\n",
-        '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
-        '<td class="num">{}</td><td>{}</td></tr>',
-        (
-            (
-                reverse("client-detail", args=[client.pk]),
-                client.name,
-                client.external_id,
-                client.segment,
-                client.get_status_display(),
-                client.owner or "—",
-                money(client.mrr),
-                day(client.renewal_on) or "—",
-            )
-            for client in clients
-        ),
-    )
+    rows = []
+    for client in clients:
+        url = _text(reverse("client-detail", args=[client.pk]))
+        rows.append(
+            f'<tr><td><a href="{url}">{_text(client.name)}</a></td>'
+            f"<td>{_text(client.external_id)}</td><td>{_text(client.segment)}</td>"
+            f"<td>{_text(client.get_status_display())}</td>"
+            f"<td>{_text(client.owner or '—')}</td>"
+            f'<td class="num">{money(client.mrr)}</td>'
+            f"<td>{day(client.renewal_on) or '—'}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))
 
 
 @register.simple_tag
 def timeline_items(entries: Iterable[TimelineEntry]) -> SafeString:
     """The timeline's entries: when, kind, department, author, subject and body."""
-    return format_html_join(
-        "\n",
-        '<li class="entry kind-{}"><p class="meta"><time datetime="{}">{}</time> · '
-        '<span class="badge">{}</span> · {} · {}</p><p class="subject">{}</p>{}</li>',
-        (
-            (
-                entry.kind,
-                iso(entry.occurred_at),
-                moment(entry.occurred_at),
-                entry.get_kind_display(),
-                entry.department or "—",
-                entry.author or "system",
-                entry.subject,
-                format_html('<p class="body">{}</p>', linebreaksbr(entry.body, autoescape=True))
-                if entry.body
-                else "",
+    items = []
+    for entry in entries:
+        body = ""
+        if entry.body:
+            lines = _text(entry.body.replace("\r\n", "\n").replace("\r", "\n")).replace(
+                "\n", "<br>"
             )
-            for entry in entries
-        ),
-    )
+            body = f'<p class="body">{lines}</p>'
+        items.append(
+            f'<li class="entry kind-{_text(entry.kind)}"><p class="meta">'
+            f'<time datetime="{iso(entry.occurred_at)}">{moment(entry.occurred_at)}</time> · '
+            f'<span class="badge">{_text(entry.get_kind_display())}</span> · '
+            f"{_text(entry.department or '—')} · {_text(entry.author or 'system')}</p>"
+            f'<p class="subject">{_text(entry.subject)}</p>{body}</li>'
+        )
+    return mark_safe("\n".join(items))
