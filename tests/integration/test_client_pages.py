@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from retain.clients import services
 from retain.clients.models import Client, OwnershipChange, TimelineEntry
-from tests.factories import ClientFactory, ContactFactory, SubscriptionLineFactory, UserFactory
+from tests.factories import (
+    ClientFactory,
+    ContactFactory,
+    SubscriptionLineFactory,
+    TransactionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,17 +70,19 @@ def test_my_clients_runs_a_fixed_number_of_queries(
             role="backup",
         )
     browser = signed_in(owner)
-    # session, user (with department); clients owned and backed up, counted and then the page's
-    # ids (two of each: one per role); the page's clients (with last contact and handoff
-    # state); renewals as owner and as backup; handoffs to acknowledge.
-    with django_assert_num_queries(10):
+    # session, user (with department); clients owned and backed up, counted with their
+    # renewals due and then the page's ids (two of each: one per role); the page's clients
+    # (with last contact and handoff state); handoffs to acknowledge.
+    with django_assert_num_queries(8):
         response = browser.get("/")
     assert response.status_code == 200
     assert len(response.context["view"].page) == count
 
 
-@pytest.mark.parametrize("entries", [3, 40])
-def test_client_360_runs_a_fixed_number_of_queries(owner, entries, django_assert_num_queries):
+@pytest.mark.parametrize(("entries", "purchases", "queries"), [(3, 2, 10), (40, 25, 11)])
+def test_client_360_runs_a_fixed_number_of_queries(
+    owner, entries, purchases, queries, django_assert_num_queries
+):
     (client,) = book(owner, 1)
     for n in range(entries):
         ContactFactory(client=client) if n % 10 == 0 else None
@@ -86,12 +94,17 @@ def test_client_360_runs_a_fixed_number_of_queries(owner, entries, django_assert
             author=owner,
             department=owner.department,
         )
+    for n in range(purchases):
+        TransactionFactory(client=client, amount=Decimal(n + 1), order_id=f"O-{n}")
     browser = signed_in(owner)
-    # session, user (with department), client (+ last contact), transactions, their totals,
-    # contacts, lines, ownership, timeline count (capped), department menu, timeline page.
-    with django_assert_num_queries(11):
+    # session, user (with department), client (+ last contact), the latest purchases (and,
+    # when there are more than the page lists, their totals), contacts, lines, ownership,
+    # timeline count (capped), department menu, timeline page.
+    with django_assert_num_queries(queries):
         response = browser.get(f"/clients/{client.pk}/")
     assert response.status_code == 200
+    total = sum(range(1, purchases + 1))
+    assert f"{purchases} in all, {total:,}.00 total" in response.content.decode()
 
 
 # --- the client list

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db.models import Q
+from django.utils import timezone
 
 from retain.clients.models import Client
 from retain.clients.selectors import get_my_clients
@@ -83,3 +85,31 @@ def test_my_clients_pages_owner_and_backup_clients_in_one_revenue_order():
     assert [c.pk for page in pages for c in page] == expected
     assert [page.count for page in pages] == [13] * 4
     assert [page.has_next for page in pages] == [True, True, True, False]
+
+
+def test_my_clients_counts_renewals_due_within_90_days_on_both_sides():
+    me, colleague = UserFactory(), UserFactory()
+    today = timezone.localdate()
+    for days, mine, status in [
+        (0, True, "active"),  # due today
+        (90, False, "active"),  # as backup, last day of the window
+        (91, True, "active"),  # outside the window
+        (-1, True, "active"),  # already past
+        (30, True, "churned"),  # churned clients renew nothing
+        (10, None, "active"),  # someone else's
+    ]:
+        owner, backup = (me, colleague) if mine else (colleague, me)
+        if mine is None:
+            owner, backup = colleague, UserFactory()
+        ClientFactory(
+            owner=owner,
+            backup_owner=backup,
+            renewal_on=today + dt.timedelta(days=days),
+            status=status,
+            churned_on=today if status == "churned" else None,
+        )
+
+    view = get_my_clients(user=me)
+
+    assert view.renewals_due == 2
+    assert view.page.count == 5

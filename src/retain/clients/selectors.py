@@ -33,6 +33,9 @@ from retain.clients.models import (
 )
 from retain.core.paging import Page, paginate
 
+# Purchases listed on the client page (the totals cover all of them).
+LATEST_PURCHASES = 20
+
 # Timeline kinds that count as being in touch with the client.
 CONTACT_KINDS = (TimelineKind.MEETING, TimelineKind.CALL, TimelineKind.EMAIL)
 
@@ -179,15 +182,27 @@ class _OwnedOrBackedUp:
     side alone is an ordered range of its (person, -mrr) index. A page ending at row N
     reads at most N rows of each side and merges them (0.7 ms for the first page). Owner
     and backup are never the same person, so the sides never overlap.
+
+    Counting also counts the active clients renewing within 90 days of ``today``, in the
+    same pass over each side's (person, status, renewal) index.
     """
 
     ORDER = ("-mrr", "name", "pk")
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, today: date) -> None:
         self._sides = (Client.objects.filter(owner=user), Client.objects.filter(backup_owner=user))
+        self._due = Q(
+            status="active", renewal_on__gte=today, renewal_on__lte=today + timedelta(days=90)
+        )
+        self.renewals_due = 0
 
     def count(self) -> int:
-        return sum(side.count() for side in self._sides)
+        tallies = [
+            side.aggregate(clients=Count("pk"), due=Count("pk", filter=self._due))
+            for side in self._sides
+        ]
+        self.renewals_due = sum(tally["due"] for tally in tallies)
+        return sum(tally["clients"] for tally in tallies)
 
     def __getitem__(self, bounds: slice) -> list[int]:
         start, stop = bounds.start or 0, bounds.stop
@@ -210,7 +225,8 @@ def get_my_clients(
     left, so someone takes them on.
     """
     today = timezone.localdate()
-    ids = paginate(_OwnedOrBackedUp(user), page_number, per_page)
+    mine = _OwnedOrBackedUp(user, today)
+    ids = paginate(mine, page_number, per_page)
     loaded = Client.objects.filter(pk__in=ids.rows).annotate(
         last_contact_at=_last_contact(),
         pending_handoff=Exists(
@@ -221,12 +237,6 @@ def get_my_clients(
     )
     by_id = {client.pk: client for client in loaded}
     page = dataclasses.replace(ids, rows=[by_id[pk] for pk in ids.rows])
-    due = Client.objects.filter(
-        status="active", renewal_on__gte=today, renewal_on__lte=today + timedelta(days=90)
-    )
-    # Owner and backup are never the same person, so the two counts never overlap; each
-    # is an index range where the OR of both would scan every renewal in the window.
-    renewals_due = due.filter(owner=user).count() + due.filter(backup_owner=user).count()
     handoffs = list(
         OwnershipChange.objects.filter(new_user=user, acknowledged_at__isnull=True)
         .select_related("client", "previous_user", "changed_by")
@@ -249,7 +259,7 @@ def get_my_clients(
         )[:20]
     return MyClients(
         page=page,
-        renewals_due=renewals_due,
+        renewals_due=mine.renewals_due,
         unacknowledged_handoffs=handoffs,
         unowned=unowned,
         unowned_count=unowned_count,
@@ -279,10 +289,16 @@ def get_client_360(*, pk: int) -> Client360:
         .get(pk=pk)
     )
     today = timezone.localdate()
-    transactions = list(Transaction.objects.filter(client=client).order_by("-occurred_at")[:20])
-    totals = Transaction.objects.filter(client=client).aggregate(
-        count=Count("pk"), total=Sum("amount")
+    transactions = list(
+        Transaction.objects.filter(client=client).order_by("-occurred_at")[: LATEST_PURCHASES + 1]
     )
+    if len(transactions) > LATEST_PURCHASES:
+        totals = Transaction.objects.filter(client=client).aggregate(
+            count=Count("pk"), total=Sum("amount")
+        )
+        transactions = transactions[:LATEST_PURCHASES]
+    else:  # all of them are here: no second query
+        totals = {"count": len(transactions), "total": sum(t.amount for t in transactions)}
     return Client360(
         client=client,
         tenure_days=(today - client.created_at.date()).days,
@@ -314,7 +330,9 @@ def list_timeline(
         entries = entries.filter(department_id=department_id)
     if kind:
         entries = entries.filter(kind=kind)
-    return paginate(entries.order_by("-occurred_at", "-pk"), page_number, per_page)
+    # Counted to 1,000 at most ("more than 1,000 entries"): a long timeline is read
+    # by paging back, and counting 50,000 entries on every view costs more than the page.
+    return paginate(entries.order_by("-occurred_at", "-pk"), page_number, per_page, cap=1_000)
 
 
 def days_since(moment: object, today: date | None = None) -> int | None:
