@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from retain.clients.models import Client
 from retain.clients.selectors import get_my_clients
+from retain.clients.services import index_client_search
 from retain.core.paging import page_number_from, paginate
-from tests.factories import ClientFactory, UserFactory
+from tests.factories import ClientFactory, ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,30 @@ def test_my_clients_counts_renewals_due_within_90_days_on_both_sides():
 
     assert view.renewals_due == 2
     assert view.page.count == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "maple"}, "3 clients"),  # one word: counted in the search terms
+        ({"q": "maple", "segment": "smb"}, "2 clients"),  # narrowed further: counted on clients
+        ({"q": "maple fo"}, "1 client"),  # two words: both must match
+        ({"q": "nothing"}, "0 clients"),
+    ],
+)
+def test_the_client_list_counts_a_search_as_it_shows_it(client, owner, query, expected):
+    for name, segment in [
+        ("Maple Foods", "smb"),
+        ("Maple Metals", "smb"),
+        ("Maple Labs", "enterprise"),
+        ("Cedar Foods", "smb"),
+    ]:
+        account = ClientFactory(name=name, segment=segment)
+        if name == "Maple Foods":  # a contact sharing the word: the client counts once
+            ContactFactory(client=account, name="Ann Maple", email="ann@maplefoods.test")
+    index_client_search()
+    client.force_login(owner)
+
+    html = client.get("/clients/", query).content.decode()
+
+    assert f"· {expected}</span>" in html

@@ -26,7 +26,6 @@ from retain.clients.history import list_client_history
 from retain.clients.locks import StaleEdit
 from retain.clients.models import Client, OwnershipChange
 from retain.clients.permissions import may, require
-from retain.core.paging import paginate
 from retain.transfer.csvio import csv_writer, escape_cell
 
 
@@ -50,7 +49,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "clients.view_client")
     form = _filter_form(request)
     filters = form.to_filters()
-    page = paginate(selectors.list_clients(filters), request.GET.get("page"), 50)
+    page = selectors.page_clients(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -20,7 +20,11 @@ COUNT_CAP = 10_000
 
 
 class Pageable(Protocol):
-    """Rows to page: a QuerySet, or any sequence that slices and counts itself cheaply."""
+    """Rows to page: a QuerySet, or any sequence that slices and counts itself cheaply.
+
+    Its ``count`` may stop counting past ``COUNT_CAP``: any count above the cap reads as
+    "more than" the cap.
+    """
 
     def count(self) -> int: ...
 
@@ -91,14 +95,10 @@ def paginate(
     exists).
     """
     number = page_number_from(page_number)
-    if isinstance(rows, QuerySet):
-        # Unordered: a capped count needs no sort, only the first rows found.
-        count = rows.order_by()[: cap + 1].count()
-        more = count > cap
-        count = min(count, cap)
-    else:
-        count = rows.count()
-        more = False
+    # A QuerySet is counted unordered: a capped count needs no sort, only the rows found.
+    count = rows.order_by()[: cap + 1].count() if isinstance(rows, QuerySet) else rows.count()
+    more = count > cap
+    count = min(count, cap)
     if not more:
         last = max(1, -(-count // per_page))
         number = min(number, last)
