@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.core.cache import cache
 
 from retain.accounts.models import Department, User
 from retain.clients.choices import ClientStatus, LifecycleStage, OwnerRole
 from retain.clients.selectors import DEFAULT_SORT, SORTS, ClientFilters
 from retain.clients.services import MANUAL_TIMELINE_KINDS
+
+# How long a filter menu of people or departments is reused (per process).
+MENU_SECONDS = 60
 
 RENEWAL_WINDOWS = [
     ("", "Any time"),
@@ -18,23 +24,42 @@ RENEWAL_WINDOWS = [
 
 
 class _ListedChoices(forms.models.ModelChoiceIterator):
-    """Choices read with one plain query.
+    """Choices read with one plain query, or from the cache for a filter menu.
 
     Django's own iterator uses ``QuerySet.iterator()``, which on PostgreSQL opens a
     server-side cursor: three round trips (and a count for ``len``) for a dozen rows.
     """
 
+    field: ListedModelChoiceField
+
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
+        if not self.field.menu_key:
+            for obj in self.queryset.all():
+                yield self.choice(obj)
+            return
+        menu = cache.get_or_set(
+            self.field.menu_key,
+            lambda: [(obj.pk, self.field.label_from_instance(obj)) for obj in self.queryset.all()],
+            timeout=MENU_SECONDS,
+        )
+        yield from cast(list[tuple[int, str]], menu)
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField for short lists (people, departments), read in one query."""
+    """A ModelChoiceField for short lists (people, departments), read in one query.
+
+    With ``menu_key``, a filter menu: its choices are cached for ``MENU_SECONDS`` per
+    process (a new teammate or department may wait that long to be offered); what is
+    chosen is still checked against the database.
+    """
 
     iterator = _ListedChoices
+
+    def __init__(self, *args: Any, menu_key: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.menu_key = menu_key
 
 
 def _team() -> forms.ModelChoiceField:
@@ -42,6 +67,7 @@ def _team() -> forms.ModelChoiceField:
         queryset=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
         required=False,
         empty_label="Anyone",
+        menu_key="menu:team",
     )
 
 
@@ -58,6 +84,7 @@ class ClientFilterForm(forms.Form):
     renewal = forms.ChoiceField(required=False, label="Renewal", choices=RENEWAL_WINDOWS)
     department = ListedModelChoiceField(
         queryset=Department.objects.filter(is_active=True),
+        menu_key="menu:departments:active",
         required=False,
         label="Department involved",
         empty_label="Any department",
@@ -100,7 +127,10 @@ class TimelineFilterForm(forms.Form):
     """Which part of the timeline to show."""
 
     department = ListedModelChoiceField(
-        queryset=Department.objects.all(), required=False, empty_label="All departments"
+        queryset=Department.objects.all(),
+        menu_key="menu:departments:all",
+        required=False,
+        empty_label="All departments",
     )
     kind = forms.ChoiceField(required=False, choices=[("", "All kinds")])
 

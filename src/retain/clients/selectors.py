@@ -33,6 +33,9 @@ from retain.clients.models import (
 )
 from retain.core.paging import COUNT_CAP, Page, paginate
 
+# What My clients shows of each client (see client_tags.my_client_rows).
+MY_CLIENTS_COLUMNS = ("name", "status", "mrr", "renewal_on", "owner", "backup_owner")
+
 # Purchases listed on the client page (the totals cover all of them).
 LATEST_PURCHASES = 20
 
@@ -257,13 +260,19 @@ def get_my_clients(
     today = timezone.localdate()
     mine = _OwnedOrBackedUp(user, today)
     ids = paginate(mine, page_number, per_page)
-    loaded = Client.objects.filter(pk__in=ids.rows).annotate(
-        last_contact_at=_last_contact(),
-        pending_handoff=Exists(
-            OwnershipChange.objects.filter(
-                client=OuterRef("pk"), new_user=user, acknowledged_at__isnull=True
-            )
-        ),
+    # The columns the table shows: every other column is one more value to convert, per
+    # row (SQLite hands dates and times over as text to parse).
+    loaded = (
+        Client.objects.filter(pk__in=ids.rows)
+        .only(*MY_CLIENTS_COLUMNS)
+        .annotate(
+            last_contact_at=_last_contact(),
+            pending_handoff=Exists(
+                OwnershipChange.objects.filter(
+                    client=OuterRef("pk"), new_user=user, acknowledged_at__isnull=True
+                )
+            ),
+        )
     )
     by_id = {client.pk: client for client in loaded}
     page = dataclasses.replace(ids, rows=[by_id[pk] for pk in ids.rows])
