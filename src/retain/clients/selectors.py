@@ -36,6 +36,22 @@ from retain.core.paging import COUNT_CAP, Page, paginate
 # What My clients shows of each client (see client_tags.my_client_rows).
 MY_CLIENTS_COLUMNS = ("name", "status", "mrr", "renewal_on", "owner", "backup_owner")
 
+# What a page shows of a team member beside a client record: their name (str(user)), the
+# "has left" mark, and the department the permission rules read. The rest of a user row
+# (password hash, two-factor state, dates) is no use there and costs time per row.
+PERSON_COLUMNS = ("first_name", "last_name", "username", "is_active", "department")
+
+# What the timeline shows of each entry (see client_tags.timeline_items).
+TIMELINE_COLUMNS = (
+    "client",
+    "occurred_at",
+    "kind",
+    "subject",
+    "body",
+    "department__name",
+    *(f"author__{column}" for column in PERSON_COLUMNS),
+)
+
 # Purchases listed on the client page (the totals cover all of them).
 LATEST_PURCHASES = 20
 
@@ -67,6 +83,13 @@ class ClientFilters:
     renewal_within_days: int | None = None
     department_id: int | None = None
     sort: str = DEFAULT_SORT
+
+
+def _with_people(queryset: QuerySet, *relations: str) -> QuerySet:
+    """``queryset`` with the team members at ``relations`` joined, PERSON_COLUMNS only."""
+    own = [field.name for field in queryset.model._meta.concrete_fields]
+    people = [f"{relation}__{column}" for relation in relations for column in PERSON_COLUMNS]
+    return queryset.select_related(*relations).only(*own, *people)
 
 
 def _last_contact() -> Subquery:
@@ -277,8 +300,12 @@ def get_my_clients(
     by_id = {client.pk: client for client in loaded}
     page = dataclasses.replace(ids, rows=[by_id[pk] for pk in ids.rows])
     handoffs = list(
-        OwnershipChange.objects.filter(new_user=user, acknowledged_at__isnull=True)
-        .select_related("client", "previous_user", "changed_by")
+        _with_people(
+            OwnershipChange.objects.filter(new_user=user, acknowledged_at__isnull=True),
+            "previous_user",
+            "changed_by",
+        )
+        .select_related("client")
         .order_by("-changed_at")[:20]
     )
     unowned: list[Client] = []
@@ -323,7 +350,7 @@ class Client360:
 def get_client_360(*, pk: int) -> Client360:
     """The client with its people, revenue records and ownership history (fixed queries)."""
     client = (
-        Client.objects.select_related("owner", "backup_owner")
+        _with_people(Client.objects.all(), "owner", "backup_owner")
         .annotate(last_contact_at=_last_contact())
         .get(pk=pk)
     )
@@ -348,8 +375,8 @@ def get_client_360(*, pk: int) -> Client360:
         transaction_count=totals["count"],
         transaction_total=totals["total"],
         ownership=list(
-            client.ownership_changes.select_related(
-                "previous_user", "new_user", "changed_by"
+            _with_people(
+                client.ownership_changes.all(), "previous_user", "new_user", "changed_by"
             ).order_by("-changed_at", "-pk")
         ),
     )
@@ -364,7 +391,11 @@ def list_timeline(
     per_page: int = 25,
 ) -> Page:
     """The client's timeline, newest first, optionally one department's or one kind's."""
-    entries = TimelineEntry.objects.filter(client=client).select_related("author", "department")
+    entries = (
+        TimelineEntry.objects.filter(client=client)
+        .select_related("author", "department")
+        .only(*TIMELINE_COLUMNS)
+    )
     if department_id is not None:
         entries = entries.filter(department_id=department_id)
     if kind:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode
@@ -66,6 +66,15 @@ def sort_link(current: str, key: str) -> SortLink:
 # _text(); everything else in these strings is a literal of this module.
 
 
+def _client_urls() -> Callable[[int], str]:
+    """The client page's URL for a client id, reversed once per table rather than per row
+    (reverse() costs ~40 µs; 50 rows a page)."""
+    marker = 987654321
+    prefix, suffix = reverse("client-detail", args=[marker]).split(str(marker))
+    prefix, suffix = _text(prefix), _text(suffix)
+    return lambda pk: f"{prefix}{int(pk)}{suffix}"
+
+
 def _text(value: object) -> str:
     """``value`` as HTML text: & < > " ' escaped, as Django's autoescape does."""
     return html.escape(str(value), quote=True)
@@ -91,9 +100,10 @@ def my_client_rows(clients: Iterable[Client], user: User) -> SafeString:
     """The rows of My clients: role, status, MRR, renewal (due within 90 days marked),
     days since contact (over 30 marked), handoff to acknowledge."""
     today = timezone.localdate()
+    client_url = _client_urls()
     rows = []
     for client in clients:
-        url = _text(reverse("client-detail", args=[client.pk]))
+        url = client_url(client.pk)
         role = "Owner" if client.owner_id == user.pk else "Backup"
         handoff = (
             '<span class="badge warn">to acknowledge</span>'
@@ -114,9 +124,10 @@ def my_client_rows(clients: Iterable[Client], user: User) -> SafeString:
 @register.simple_tag
 def client_list_rows(clients: Iterable[Client]) -> SafeString:
     """The rows of the client list: name, external id, segment, status, owner, MRR, renewal."""
+    client_url = _client_urls()
     rows = []
     for client in clients:
-        url = _text(reverse("client-detail", args=[client.pk]))
+        url = client_url(client.pk)
         rows.append(
             f'<tr><td><a href="{url}">{_text(client.name)}</a></td>'
             f"<td>{_text(client.external_id)}</td><td>{_text(client.segment)}</td>"
