@@ -12,6 +12,9 @@ from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI") == "true"
 
+# smtp_inbox: a real SMTP server on loopback for any test that sends mail.
+pytest_plugins = ["tests.mail"]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):

@@ -16,6 +16,7 @@ RETAIN_COMMANDS = {
     "serve": "serve Retain over HTTP (default http://127.0.0.1:8000)",
     "import": "import a CSV file: retain import KIND FILE",
     "export": "export a CSV file: retain export KIND FILE",
+    "check-consistency": "compare quotes, contracts, orders, deliveries and invoices; raise incidents",
     "createuser": "add a team member who can sign in",
 }
 

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "retain.accounts",
     "retain.clients",
     "retain.transfer",
+    "retain.incidents",
+    "retain.documents",
     "retain.demo",
 ]
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("", include("retain.clients.urls")),
+    path("", include("retain.incidents.urls")),
 ]

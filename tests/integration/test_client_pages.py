@@ -9,8 +9,10 @@ import pytest
 from django.test import Client as Browser
 from django.utils import timezone
 
+from retain.accounts.models import Department
 from retain.clients import services
 from retain.clients.models import Client, OwnershipChange, TimelineEntry
+from retain.incidents.services import open_incident
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -69,17 +71,29 @@ def test_my_clients_runs_a_fixed_number_of_queries(
             expected_version=client.version,
             role="backup",
         )
+        _incident(client)
     browser = signed_in(owner)
     # session, user (with department); clients owned and backed up, counted with their
     # renewals due and then the page's ids (two of each: one per role); the page's clients
-    # (with last contact and handoff state); handoffs to acknowledge.
+    # (with last contact, open incidents and handoff state); handoffs to acknowledge.
     with django_assert_num_queries(8):
         response = browser.get("/")
     assert response.status_code == 200
     assert len(response.context["view"].page) == count
 
 
-@pytest.mark.parametrize(("entries", "purchases", "queries"), [(3, 2, 10), (40, 25, 11)])
+def _incident(client):
+    return open_incident(
+        actor=None,
+        client=client,
+        title="Delivered white, ordered blue",
+        category="wrong_delivery",
+        severity=2,
+        responsible_department=Department.objects.get(slug="shipping"),
+    )
+
+
+@pytest.mark.parametrize(("entries", "purchases", "queries"), [(3, 2, 11), (40, 25, 12)])
 def test_client_360_runs_a_fixed_number_of_queries(
     owner, entries, purchases, queries, django_assert_num_queries
 ):
@@ -96,10 +110,12 @@ def test_client_360_runs_a_fixed_number_of_queries(
         )
     for n in range(purchases):
         TransactionFactory(client=client, amount=Decimal(n + 1), order_id=f"O-{n}")
+    for _ in range(entries // 10 + 1):
+        _incident(client)
     browser = signed_in(owner)
     # session, user (with department), client (+ last contact), the latest purchases (and,
     # when there are more than the page lists, their totals), contacts, lines, ownership,
-    # timeline count (capped), department menu, timeline page.
+    # open incidents, timeline count (capped), department menu, timeline page.
     with django_assert_num_queries(queries):
         response = browser.get(f"/clients/{client.pk}/")
     assert response.status_code == 200

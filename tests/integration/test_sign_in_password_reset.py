@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes
 from email.message import Message
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -18,8 +14,8 @@ from django.utils.http import urlsafe_base64_encode
 from pytest_django import Settings
 
 from retain.accounts.models import User
-from retain.core.email_url import parse_email_url
 from tests.integration.test_web_auth import PASSWORD
+from tests.mail import Inbox
 
 if TYPE_CHECKING:  # the test client's response type exists only in django-stubs
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -30,37 +26,6 @@ NEW_PASSWORD = "lantern-orchard-velvet-42"
 LINK = re.compile(r"http://testserver(/reset/[^/\s]+/[^/\s]+/)")
 SENT_TEXT = "If a team member signs in with that address, we have sent it a link"
 INVALID_TEXT = "This link is not valid"
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every message the server accepts, with its recipients."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_inbox(settings: Settings) -> Iterator[Inbox]:
-    """A real SMTP server on 127.0.0.1, and Retain's mailer pointed at it through EMAIL_URL."""
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {"default": parse_email_url(f"smtp://127.0.0.1:{port}").mailer(timeout=5)}
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(autouse=True)

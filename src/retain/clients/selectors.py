@@ -17,6 +17,7 @@ from typing import cast
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from retain.accounts.choices import Role
@@ -32,6 +33,8 @@ from retain.clients.models import (
     Transaction,
 )
 from retain.core.paging import COUNT_CAP, Page, paginate
+from retain.incidents.choices import OPEN_STATUSES
+from retain.incidents.models import Incident
 
 # What My clients shows of each client (see client_tags.my_client_rows).
 MY_CLIENTS_COLUMNS = ("name", "status", "mrr", "renewal_on", "owner", "backup_owner")
@@ -100,6 +103,18 @@ def _last_contact() -> Subquery:
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )
+
+
+def _open_incident_count() -> Coalesce:
+    # Through the (client, status) index: a handful of rows per client at most.
+    counted = (
+        Incident.objects.filter(client=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("client")
+        .annotate(open=Count("pk"))
+        .values("open")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def list_clients(filters: ClientFilters | None = None) -> QuerySet[Client]:
@@ -295,6 +310,7 @@ def get_my_clients(
                     client=OuterRef("pk"), new_user=user, acknowledged_at__isnull=True
                 )
             ),
+            open_incidents=_open_incident_count(),
         )
     )
     by_id = {client.pk: client for client in loaded}
@@ -345,6 +361,7 @@ class Client360:
     transaction_count: int
     transaction_total: object
     ownership: list[OwnershipChange]
+    open_incidents: list[Incident]
 
 
 def get_client_360(*, pk: int) -> Client360:
@@ -378,6 +395,11 @@ def get_client_360(*, pk: int) -> Client360:
             _with_people(
                 client.ownership_changes.all(), "previous_user", "new_user", "changed_by"
             ).order_by("-changed_at", "-pk")
+        ),
+        open_incidents=list(
+            Incident.objects.filter(client=client, status__in=OPEN_STATUSES)
+            .select_related("responsible_department")
+            .order_by("due_at", "pk")
         ),
     )
 

@@ -27,3 +27,19 @@ class ClientTruth(models.Model):
 
     def __str__(self) -> str:
         return f"truth for client {self.client_id}"
+
+
+class PlantedMismatch(models.Model):
+    """A mismatch the demo planted in a client's documents (see demo/documents.py).
+
+    Tests check that `retain check-consistency` finds exactly these.
+    """
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    documents = models.JSONField()
+    item = models.CharField(max_length=100, blank=True)
+    field = models.CharField(max_length=50)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.field} in {', '.join(self.documents)}"

@@ -37,10 +37,14 @@ from retain.clients.models import (
 )
 from retain.clients.services import index_client_search, refresh_client_revenue
 from retain.demo import vocabulary as V
+from retain.demo.documents import Chains, generate_chains
 from retain.demo.generator import generate_company
-from retain.demo.models import ClientTruth
+from retain.demo.models import ClientTruth, PlantedMismatch
 from retain.demo.records import DemoCompany, to_date
 from retain.demo.selectors import DemoLogin, get_demo_logins
+from retain.documents.choices import DocumentKind
+from retain.documents.models import Document, DocumentLine
+from retain.incidents.models import Incident
 from retain.transfer.bulk import write_events
 
 DEMO_PASSWORD = "retain-demo-2026"  # printed by `retain demo` and documented in its --help
@@ -109,6 +113,7 @@ def load_demo_company(
     )
     # Generated before the transaction starts: no write lock is held while numpy works.
     company = generate_company(clients=clients, seed=seed, as_of=as_of)
+    chains = demo_document_chains(company, as_of=as_of)
     report("Writing to the database")
     with transaction.atomic():
         if replace:
@@ -133,6 +138,7 @@ def load_demo_company(
         _write_ownership(company, client_ids, staff)
         _write_timeline(company, client_ids, staff, departments)
         _write_usage(company, client_ids)
+        write_document_chains(chains, client_ids)
         _write_initial_history(client_ids)
         index_client_search(client_ids=client_ids)
 
@@ -174,7 +180,14 @@ def delete_demo_company() -> int:
     """
     ids = list(ClientTruth.objects.values_list("client_id", flat=True))
     for chunk in itertools.batched(ids, 500):  # keeps IN (...) under SQLite's variable limit
+        _purge(DocumentLine.objects.filter(document__client_id__in=chunk))
+        _purge(_history(DocumentLine).filter(document__client_id__in=chunk))
+        _purge(_history(Document).filter(client_id__in=chunk))
+        _purge(_history(Incident).filter(client_id__in=chunk))
         for model in (
+            Document,
+            Incident,
+            PlantedMismatch,
             UsageEvent,
             TimelineEntry,
             Contact,
@@ -197,6 +210,71 @@ def delete_demo_company() -> int:
             "demo team members still own clients that the demo did not create"
         ) from error
     return len(ids)
+
+
+def demo_document_chains(company: DemoCompany, *, as_of: date) -> Chains:
+    """A year of document chains for each active client, with the planted mismatches."""
+    table = company.clients
+    active = [
+        (i, table.external_id[i], to_date(int(table.start_day[i])))
+        for i in range(table.n)
+        if company.status[i] == "active"
+    ]
+    return generate_chains(active, as_of=as_of, seed=company.seed)
+
+
+def write_document_chains(chains: Chains, client_ids: list[int]) -> None:
+    """Write generated chains (and their planted mismatches) for clients in generator order.
+
+    Documents go in list order, so each one's ``follows`` is written before it.
+    """
+    rows = chains.documents
+    written: dict[int, int] = {}  # index in rows -> database id
+    # A kind at a time, in chain order, so the document each one follows has its id.
+    for kind in DocumentKind:
+        indexes = [i for i, row in enumerate(rows) if row.kind == kind.value]
+        for batch in itertools.batched(indexes, BATCH_SIZE):
+            documents = Document.objects.bulk_create(
+                Document(
+                    client_id=client_ids[rows[i].client],
+                    kind=rows[i].kind,
+                    number=rows[i].number,
+                    follows_id=None if rows[i].follows is None else written[rows[i].follows],  # type: ignore[index]
+                    issued_on=rows[i].issued_on,
+                    promised_on=rows[i].promised_on,
+                    delivered_on=rows[i].delivered_on,
+                    terms=rows[i].terms,
+                )
+                for i in batch
+            )
+            written.update(zip(batch, (d.pk for d in documents), strict=True))
+    DocumentLine.objects.bulk_create(
+        (
+            DocumentLine(
+                document_id=written[i],
+                line=line.line,
+                sku=line.sku,
+                description=line.description,
+                attributes=line.attributes,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+            )
+            for i, row in enumerate(rows)
+            for line in row.lines
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    PlantedMismatch.objects.bulk_create(
+        PlantedMismatch(
+            client_id=client_ids[p.client],
+            kind=p.kind,
+            documents=list(p.documents),
+            item=p.item,
+            field=p.field,
+        )
+        for p in chains.planted
+    )
 
 
 # ---------------------------------------------------------------------------

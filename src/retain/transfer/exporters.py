@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import IO, Any, cast
 
 from retain.clients.models import Client, Contact, SubscriptionLine, Transaction, UsageEvent
+from retain.documents.models import DocumentLine
 from retain.transfer.csvio import csv_writer, escape_cell
 from retain.transfer.formats import get_format
 
@@ -122,12 +123,60 @@ def _events() -> Iterator[list[str]]:
         ]
 
 
+def format_attributes(attributes: dict[str, object]) -> str:
+    """``colour=blue; size=L``, names sorted, as the documents import reads them."""
+    return "; ".join(f"{name}={value}" for name, value in sorted(attributes.items()))
+
+
+def _documents() -> Iterator[list[str]]:
+    rows = DocumentLine.objects.order_by(
+        "document__client__external_id", "document_id", "line"
+    ).values_list(
+        "document__client__external_id",
+        "document__kind",
+        "document__number",
+        "document__follows__number",
+        "document__issued_on",
+        "document__promised_on",
+        "document__delivered_on",
+        "document__terms",
+        "line",
+        "sku",
+        "description",
+        "attributes",
+        "quantity",
+        "unit_price",
+        "discount",
+    )
+    for row in rows.iterator(CHUNK):
+        (external_id, kind, number, follows, issued, promised, delivered, terms) = row[:8]
+        line, sku, description, attributes, quantity, unit_price, discount = row[8:]
+        yield [
+            text(external_id),
+            kind,
+            text(number),
+            text(follows or ""),
+            format_date(issued),
+            format_date(promised),
+            format_date(delivered),
+            text(terms),
+            str(line),
+            text(sku),
+            text(description),
+            text(format_attributes(attributes)),
+            str(quantity),
+            str(unit_price),
+            str(discount),
+        ]
+
+
 EXPORTERS: dict[str, Callable[[], Iterable[list[str]]]] = {
     "clients": _clients,
     "contacts": _contacts,
     "subscriptions": _subscriptions,
     "transactions": _transactions,
     "events": _events,
+    "documents": _documents,
 }
 
 

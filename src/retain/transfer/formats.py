@@ -10,10 +10,13 @@ from dataclasses import dataclass
 import polars as pl
 from django.conf import settings
 
+from retain.documents.choices import DocumentKind
 from retain.transfer.csvio import Batch
 from retain.transfer.errors import ErrorLog
 from retain.transfer.parsers import (
+    Attributes,
     Boolean,
+    Choice,
     Country,
     DecimalText,
     Email,
@@ -96,10 +99,30 @@ def _formats() -> dict[str, Format]:
                 "user": Text(200),
             },
         ),
+        "documents": Format(
+            "documents",
+            {
+                "client_external_id": Text(100, required=True),
+                "kind": Choice(tuple(DocumentKind.values)),
+                "number": Text(100, required=True),
+                "follows_number": Text(100),
+                "issued_on": IsoDate(required=True),
+                "promised_on": IsoDate(required=False),
+                "delivered_on": IsoDate(required=False),
+                "terms": Text(200),
+                "line": Integer(1, 100_000),
+                "sku": Text(100, required=True),
+                "description": Text(300),
+                "attributes": Attributes(),
+                "quantity": DecimalText(14, 3, minimum=0),
+                "unit_price": DecimalText(14, 2, minimum=0),
+                "discount": DecimalText(5, 2, minimum=0, maximum=100, default="0"),
+            },
+        ),
     }
 
 
-KINDS = ("clients", "contacts", "subscriptions", "transactions", "events")
+KINDS = ("clients", "contacts", "subscriptions", "transactions", "events", "documents")
 
 
 def get_format(kind: str) -> Format:

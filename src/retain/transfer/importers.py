@@ -9,6 +9,8 @@ whole file before anything is upserted.
 
 from __future__ import annotations
 
+import itertools
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +34,8 @@ from retain.clients.models import (
 )
 from retain.clients.services import index_client_search, refresh_client_revenue
 from retain.core.fields import datetime_to_epoch_us, epoch_us_to_datetime
+from retain.documents.choices import FOLLOWS, DocumentKind
+from retain.documents.models import Document, DocumentLine
 from retain.transfer import bulk
 from retain.transfer.errors import ErrorLog
 
@@ -525,10 +529,162 @@ class EventsImporter(Importer):
         return self.counts
 
 
+class DocumentsImporter(Importer):
+    """Upsert documents by (client, kind, number), each row one of the document's lines.
+
+    The file holds whole documents: a document's lines in the file replace the lines it
+    had. Document columns (dates, terms, what it follows) repeat on each of its lines and
+    must agree. ``follows_number`` names the document of the kind before it in the chain
+    (a contract follows a quote, an order a contract, a delivery an order, an invoice a
+    delivery), in the same file or already in Retain.
+    """
+
+    DOCUMENT_COLUMNS = ("follows_number", "issued_on", "promised_on", "delivered_on", "terms")
+    LINE_FIELDS = ("sku", "description", "attributes", "quantity", "unit_price", "discount")
+
+    def finish(self) -> Counts:
+        rows = self.all_rows()
+        if rows.is_empty():
+            return Counts()
+        rows = rows.filter(pl.col("client_id").is_not_null())  # unknown clients: logged
+        key = ["client_id", "kind", "number"]
+        self.log_duplicates(rows, [*key, "line"], "line", "line number for this document")
+        documents: dict[tuple[int, str, str], dict[str, Any]] = {}
+        for record in rows.iter_rows(named=True):
+            doc_key = (record["client_id"], record["kind"], record["number"])
+            first = documents.get(doc_key)
+            if first is None:
+                documents[doc_key] = {**record, "lines": [record]}
+                continue
+            first["lines"].append(record)
+            for column in self.DOCUMENT_COLUMNS:
+                if record[column] != first[column]:
+                    self.log.add(
+                        record["row"],
+                        column,
+                        f"differs from row {first['row']}, the first line of this document",
+                    )
+        client_ids = sorted({k[0] for k in documents})
+        existing = {
+            (d.client_id, d.kind, d.number): d for d in _existing_by_client(Document, client_ids)
+        }
+        for (client_id, kind, _), record in documents.items():
+            follows = record["follows_number"]
+            if not follows:
+                continue
+            before = FOLLOWS[DocumentKind(kind)]
+            if before is None:
+                self.log.add(
+                    record["row"], "follows_number", "a quote starts a chain and follows nothing"
+                )
+            elif (client_id, before.value, follows) not in documents and (
+                client_id,
+                before.value,
+                follows,
+            ) not in existing:
+                self.log.add(
+                    record["row"],
+                    "follows_number",
+                    f"no {before.label.lower()} {follows!r} for this client, in this file or in Retain",
+                )
+        if self.log:
+            return Counts()
+        return self._write(documents, existing)
+
+    def _write(
+        self,
+        documents: dict[tuple[int, str, str], dict[str, Any]],
+        existing: dict[tuple[int, str, str], Document],
+    ) -> Counts:
+        counts = Counts()
+        old_lines = self._existing_lines(sorted({k[0] for k in existing}))
+        replaced_lines: list[int] = []
+        new_lines: list[DocumentLine] = []
+        # A kind's documents are written after those of the kind they follow.
+        for kind in DocumentKind:
+            before = FOLLOWS[kind]
+            new: list[Document] = []
+            changed: list[Document] = []
+            for (client_id, doc_kind, number), record in documents.items():
+                if doc_kind != kind.value:
+                    continue
+                follows = record["follows_number"]
+                values = {
+                    "follows_id": existing[(client_id, before.value, follows)].pk
+                    if follows and before is not None
+                    else None,
+                    "issued_on": record["issued_on"],
+                    "promised_on": record["promised_on"],
+                    "delivered_on": record["delivered_on"],
+                    "terms": record["terms"],
+                }
+                lines = [
+                    DocumentLine(
+                        line=line["line"],
+                        sku=line["sku"],
+                        description=line["description"],
+                        attributes=json.loads(line["attributes"]),
+                        quantity=_decimal(line["quantity"]),
+                        unit_price=_decimal(line["unit_price"]),
+                        discount=_decimal(line["discount"]),
+                    )
+                    for line in record["lines"]
+                ]
+                document = existing.get((client_id, doc_kind, number))
+                if document is None:
+                    document = Document(client_id=client_id, kind=doc_kind, number=number, **values)
+                    new.append(document)
+                    record["lines_to_write"] = lines
+                    continue
+                fields_changed = _changed(document, values)
+                incoming = sorted((self._line_values(line) for line in lines), key=repr)
+                if old_lines.get(document.pk, []) != incoming:
+                    replaced_lines.append(document.pk)
+                    for line in lines:
+                        line.document_id = document.pk
+                    new_lines.extend(lines)
+                    fields_changed = True
+                if fields_changed:
+                    changed.append(document)
+                else:
+                    counts.unchanged += 1
+            for document in self.create_audited(Document, new):
+                existing[(document.client_id, document.kind, document.number)] = document
+                for line in documents[(document.client_id, document.kind, document.number)][
+                    "lines_to_write"
+                ]:
+                    line.document_id = document.pk
+                    new_lines.append(line)
+            self.update_audited(Document, changed, [*self.DOCUMENT_COLUMNS[1:], "follows_id"])
+            counts.created += len(new)
+            counts.updated += len(changed)
+        for chunk in itertools.batched(replaced_lines, 500):
+            # One at a time through the ORM, so each removed line leaves its history record.
+            for line in DocumentLine.objects.filter(document_id__in=chunk):
+                line._history_user = self.actor  # type: ignore[attr-defined]
+                line._change_reason = self.reason  # type: ignore[attr-defined]
+                line.delete()
+        self.create_audited(DocumentLine, new_lines)
+        return counts
+
+    @classmethod
+    def _line_values(cls, line: DocumentLine) -> tuple[Any, ...]:
+        return (line.line, *(getattr(line, f) for f in cls.LINE_FIELDS))
+
+    def _existing_lines(self, client_ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
+        """The lines of the clients' documents in Retain: document id -> sorted line values."""
+        lines: dict[int, list[tuple[Any, ...]]] = {}
+        for chunk in itertools.batched(client_ids, 500):
+            for line in DocumentLine.objects.filter(document__client_id__in=chunk):
+                lines.setdefault(line.document_id, []).append(self._line_values(line))
+        return {pk: sorted(values, key=repr) for pk, values in lines.items()}
+
+
 IMPORTERS: dict[str, type[Importer]] = {
     "clients": ClientsImporter,
     "contacts": ContactsImporter,
     "subscriptions": SubscriptionsImporter,
     "transactions": TransactionsImporter,
     "events": EventsImporter,
+    "documents": DocumentsImporter,
 }

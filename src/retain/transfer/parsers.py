@@ -7,6 +7,7 @@ checked in a few array operations rather than a million Python calls.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -298,3 +299,53 @@ def _offset_seconds(tz: pl.Expr) -> pl.Expr:
         .then(0)
         .otherwise(sign * (hours * 3600 + minutes * 60))
     )
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed set of values, any case; required."""
+
+    values: tuple[str, ...]
+
+    def __call__(self, values: pl.Series) -> Parsed:
+        cleaned = values.str.strip_chars().str.to_lowercase()
+        empty = cleaned.str.len_chars() == 0
+        unknown = ~empty & ~cleaned.is_in(list(self.values))
+        return cleaned, _merge(
+            _problems(empty, "required, but empty"),
+            _problems(unknown, f"must be one of {', '.join(self.values)}"),
+        )
+
+
+# name=value pairs separated by semicolons: "colour=blue; size=L"
+_ATTRIBUTES = r"^\s*$|^\s*[^=;]+=[^;]*(;\s*[^=;]+=[^;]*)*;?\s*$"
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """Item attributes as ``name=value`` pairs separated by ``;`` (blank: none).
+
+    Parsed to a JSON object text with names in lower case, each name once.
+    """
+
+    def __call__(self, values: pl.Series) -> Parsed:
+        cleaned = unescape_series(values.str.strip_chars())
+        well_formed = cleaned.str.contains(_ATTRIBUTES)
+        parsed: list[str | None] = []
+        problems: list[str | None] = []
+        for text, ok in zip(cleaned.to_list(), well_formed.to_list(), strict=True):
+            if not ok:
+                parsed.append(None)
+                problems.append("expected name=value pairs separated by ; (colour=blue; size=L)")
+                continue
+            pairs: dict[str, str] = {}
+            repeated = ""
+            for part in filter(None, (p.strip() for p in text.split(";"))):
+                name, _, value = part.partition("=")
+                name = name.strip().lower()
+                if name in pairs:
+                    repeated = name
+                pairs[name] = value.strip()
+            parsed.append(json.dumps(pairs, sort_keys=True, ensure_ascii=False))
+            problems.append(f"attribute {repeated!r} given twice" if repeated else None)
+        return pl.Series(parsed, dtype=pl.String), pl.Series(problems, dtype=pl.String)

@@ -95,10 +95,14 @@ def _contact_cell(last_contact_at: datetime | None, today: date) -> str:
     return f"<span{due}>{days}</span>"
 
 
+def _incidents_cell(count: int) -> str:
+    return f'<span class="due">{int(count)}</span>' if count else "0"
+
+
 @register.simple_tag
 def my_client_rows(clients: Iterable[Client], user: User) -> SafeString:
     """The rows of My clients: role, status, MRR, renewal (due within 90 days marked),
-    days since contact (over 30 marked), handoff to acknowledge."""
+    days since contact (over 30 marked), open incidents, handoff to acknowledge."""
     today = timezone.localdate()
     client_url = _client_urls()
     rows = []
@@ -116,6 +120,7 @@ def my_client_rows(clients: Iterable[Client], user: User) -> SafeString:
             f'<td class="num">{money(client.mrr)}</td>'
             f"<td>{_renewal_cell(client.renewal_on, today)}</td>"
             f'<td class="num">{_contact_cell(getattr(client, "last_contact_at", None), today)}</td>'
+            f'<td class="num">{_incidents_cell(getattr(client, "open_incidents", 0))}</td>'
             f"<td>{handoff}</td></tr>"
         )
     return mark_safe("\n".join(rows))

@@ -1,0 +1,181 @@
+"""Writes to incidents: open, take, resolve. Shared by the web, the CLI and the engine."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from retain.accounts.models import Department, User
+from retain.clients.choices import TimelineKind
+from retain.clients.models import Client, TimelineEntry
+from retain.clients.permissions import require
+from retain.incidents.choices import IncidentStatus, Severity
+from retain.incidents.models import Incident, ResolutionTarget
+
+logger = logging.getLogger(__name__)
+
+
+class StaleIncident(Exception):
+    """Someone else changed the incident since this edit began; nothing was changed."""
+
+
+# Used when an admin has deleted a severity's target: a week.
+FALLBACK_HOURS = 168
+
+
+def resolution_hours(severity: int) -> int:
+    """The SLA for ``severity``: hours from opening to resolution."""
+    target = ResolutionTarget.objects.filter(severity=severity).values_list("hours", flat=True)
+    return next(iter(target), FALLBACK_HOURS)
+
+
+def _timeline(incident: Incident, actor: User | None, subject: str, body: str = "") -> None:
+    entry = TimelineEntry(
+        client_id=incident.client_id,
+        occurred_at=timezone.now(),
+        kind=TimelineKind.INCIDENT,
+        department_id=incident.responsible_department_id,
+        author=actor,
+        subject=subject[:200],
+        body=body,
+        source_type=ContentType.objects.get_for_model(Incident),
+        source_id=incident.pk,
+    )
+    entry._history_user = actor  # type: ignore[attr-defined]
+    entry.save()
+
+
+def _notify(incident: Incident) -> None:
+    """Mail the client's point person; for severity 1, the department head too, at once.
+
+    Runs after the commit: a mail server that is down costs the mail (logged), never
+    the incident.
+    """
+    client = incident.client
+    people = [client.owner] if client.owner is not None else []
+    if incident.severity == Severity.CRITICAL:
+        head = incident.responsible_department.head
+        if head is not None:
+            people.append(head)
+    recipients = sorted({p.email for p in people if p.is_active and p.email})
+    if not recipients:
+        return
+    subject = f"[{incident.get_severity_display()}] {client.name}: {incident.title}"
+    body = (
+        f"{incident.responsible_department} has a new incident for {client.name}.\n\n"
+        f"Category: {incident.get_category_display()}\n"
+        f"Due: {timezone.localtime(incident.due_at):%Y-%m-%d %H:%M}\n\n"
+        f"{incident.description}\n\n"
+        f"{reverse('incident-detail', args=[incident.pk])}\n"
+    )
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:
+        logger.exception("could not mail incident %s to %s", incident.pk, recipients)
+
+
+def open_incident(
+    *,
+    actor: User | None,
+    client: Client,
+    title: str,
+    category: str,
+    severity: int,
+    responsible_department: Department,
+    reported_by_department: Department | None = None,
+    description: str = "",
+    impact: str = "",
+    owner: User | None = None,
+    mismatch_key: str | None = None,
+    opened_at: datetime | None = None,
+) -> Incident:
+    """Open an incident in the responsible department's inbox, due by its severity's SLA.
+
+    ``actor`` None means Retain itself (the consistency check). The incident goes on the
+    client's timeline and its point person is told (see ``_notify``).
+    """
+    if actor is not None:
+        require(actor, "incidents.open_incident", client)
+        reported_by_department = reported_by_department or actor.department
+    opened_at = opened_at or timezone.now()
+    incident = Incident(
+        client=client,
+        title=title.strip(),
+        category=category,
+        severity=severity,
+        responsible_department=responsible_department,
+        reported_by_department=reported_by_department,
+        owner=owner,
+        opened_by=actor,
+        opened_at=opened_at,
+        due_at=opened_at + timedelta(hours=resolution_hours(severity)),
+        description=description.strip(),
+        impact=impact.strip(),
+        mismatch_key=mismatch_key,
+    )
+    incident.full_clean(exclude=["client", "responsible_department", "reported_by_department"])
+    with transaction.atomic():
+        incident._history_user = actor  # type: ignore[attr-defined]
+        incident.save()
+        _timeline(
+            incident,
+            actor,
+            f"Incident for {responsible_department}: {incident.title}",
+            incident.description,
+        )
+        transaction.on_commit(lambda: _notify(incident))
+    return incident
+
+
+def _locked(incident: Incident, expected_version: int) -> Incident:
+    current = Incident.objects.select_for_update().get(pk=incident.pk)
+    if current.version != expected_version:
+        raise StaleIncident(
+            "Someone else changed this incident since you opened it; "
+            "reload to see their change, then try again."
+        )
+    return current
+
+
+def take_incident(*, actor: User, incident: Incident, expected_version: int) -> Incident:
+    """Assign the incident to the actor and mark it in progress."""
+    require(actor, "incidents.act_on_incident", incident)
+    with transaction.atomic():
+        current = _locked(incident, expected_version)
+        if current.status == IncidentStatus.RESOLVED:
+            raise ValidationError("This incident is already resolved.")
+        current.owner = actor
+        current.status = IncidentStatus.IN_PROGRESS
+        current.version += 1
+        current._history_user = actor  # type: ignore[attr-defined]
+        current.save(update_fields=["owner", "status", "version"])
+    return current
+
+
+def resolve_incident(
+    *, actor: User, incident: Incident, resolution: str, expected_version: int
+) -> Incident:
+    """Close the incident with what was done about it; it leaves the department's inbox."""
+    require(actor, "incidents.act_on_incident", incident)
+    if not resolution.strip():
+        raise ValidationError({"resolution": "Say what was done for the client."})
+    with transaction.atomic():
+        current = _locked(incident, expected_version)
+        if current.status == IncidentStatus.RESOLVED:
+            raise ValidationError("This incident is already resolved.")
+        current.status = IncidentStatus.RESOLVED
+        current.resolution = resolution.strip()
+        current.resolved_at = timezone.now()
+        current.owner = current.owner or actor
+        current.version += 1
+        current._history_user = actor  # type: ignore[attr-defined]
+        current.save(update_fields=["status", "resolution", "resolved_at", "owner", "version"])
+        _timeline(current, actor, f"Incident resolved: {current.title}", current.resolution)
+    return current

@@ -1,0 +1,122 @@
+"""Incident pages: a department's inbox, one incident, raising one from a client page."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from retain.accounts.models import Department, User
+from retain.clients.models import Client
+from retain.clients.permissions import may, require
+from retain.incidents import selectors, services
+from retain.incidents.forms import IncidentForm, ResolveIncidentForm, TakeIncidentForm
+from retain.incidents.models import Incident
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    """A department's open incidents, overdue first (the viewer's own department by default)."""
+    departments = list(Department.objects.filter(is_active=True).order_by("name"))
+    slug = request.GET.get("department") or getattr(_actor(request).department, "slug", "")
+    department = next((d for d in departments if d.slug == slug), None)
+    if department is None and departments:
+        department = departments[0]
+    if department is None:
+        raise Http404("No departments")
+    page = selectors.list_department_inbox(
+        department=department, page_number=request.GET.get("page")
+    )
+    return render(
+        request,
+        "incidents/inbox.html",
+        {"department": department, "departments": departments, "page": page},
+    )
+
+
+def _incident(pk: int) -> Incident:
+    try:
+        return selectors.get_incident(pk=pk)
+    except Incident.DoesNotExist:
+        raise Http404("No such incident") from None
+
+
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(pk)
+    require(request.user, "clients.view_client", incident.client)
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "can_act": may(request.user, "incidents.act_on_incident", incident),
+            "resolve_form": ResolveIncidentForm(initial={"version": incident.version}),
+        },
+    )
+
+
+def open_incident(request: HttpRequest, pk: int) -> HttpResponse:
+    """Raise an incident for a client."""
+    client = get_object_or_404(Client.objects.select_related("owner"), pk=pk)
+    require(request.user, "incidents.open_incident", client)
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.open_incident(
+                actor=_actor(request), client=client, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Incident raised for {incident.responsible_department}.")
+            return redirect("incident-detail", pk=incident.pk)
+    return render(request, "incidents/incident_form.html", {"client": client, "form": form})
+
+
+@require_POST
+def take_incident(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(pk)
+    form = TakeIncidentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.take_incident(
+                actor=_actor(request),
+                incident=incident,
+                expected_version=form.cleaned_data["version"],
+            )
+        except (ValidationError, services.StaleIncident) as error:
+            messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+    return redirect("incident-detail", pk=pk)
+
+
+@require_POST
+def resolve_incident(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(pk)
+    require(request.user, "incidents.act_on_incident", incident)
+    form = ResolveIncidentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve_incident(
+                actor=_actor(request),
+                incident=incident,
+                resolution=form.cleaned_data["resolution"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except (ValidationError, services.StaleIncident) as error:
+            form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, "Incident resolved.")
+            return redirect("incident-detail", pk=pk)
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {"incident": incident, "can_act": True, "resolve_form": form},
+        status=422,
+    )
