@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "retain.clients",
     "retain.transfer",
     "retain.incidents",
+    "retain.commitments",
+    "retain.playbooks",
     "retain.documents",
     "retain.demo",
 ]

@@ -13,4 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("retain.clients.urls")),
     path("", include("retain.incidents.urls")),
+    path("", include("retain.commitments.urls")),
+    path("", include("retain.playbooks.urls")),
 ]

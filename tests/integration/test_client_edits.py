@@ -80,7 +80,7 @@ def test_handoff_moves_the_client_and_lands_on_the_timeline(admin_user, owner, t
         admin_user,
         None,
     )
-    entry = TimelineEntry.objects.get(client=acme)
+    entry = TimelineEntry.objects.get(client=acme, kind="handoff")
     assert (entry.kind, entry.author, entry.department.slug, entry.source, entry.body) == (
         "handoff",
         admin_user,

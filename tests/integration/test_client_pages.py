@@ -12,7 +12,10 @@ from django.utils import timezone
 from retain.accounts.models import Department
 from retain.clients import services
 from retain.clients.models import Client, OwnershipChange, TimelineEntry
+from retain.commitments.services import record_commitment
 from retain.incidents.services import open_incident
+from retain.playbooks.models import Playbook
+from retain.playbooks.services import start_playbook
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -93,7 +96,7 @@ def _incident(client):
     )
 
 
-@pytest.mark.parametrize(("entries", "purchases", "queries"), [(3, 2, 11), (40, 25, 12)])
+@pytest.mark.parametrize(("entries", "purchases", "queries"), [(3, 2, 14), (40, 25, 15)])
 def test_client_360_runs_a_fixed_number_of_queries(
     owner, entries, purchases, queries, django_assert_num_queries
 ):
@@ -110,12 +113,22 @@ def test_client_360_runs_a_fixed_number_of_queries(
         )
     for n in range(purchases):
         TransactionFactory(client=client, amount=Decimal(n + 1), order_id=f"O-{n}")
-    for _ in range(entries // 10 + 1):
+    for n in range(entries // 10 + 1):
         _incident(client)
+        record_commitment(
+            actor=owner,
+            client=client,
+            promise=f"Call back {n}",
+            due_on=timezone.localdate(),
+            keeper_department=Department.objects.get(slug="support"),
+        )
+        start_playbook(actor=owner, client=client, playbook=Playbook.objects.get(slug="renewal"))
     browser = signed_in(owner)
     # session, user (with department), client (+ last contact), the latest purchases (and,
     # when there are more than the page lists, their totals), contacts, lines, ownership,
-    # open incidents, timeline count (capped), department menu, timeline page.
+    # open incidents, open promises, open playbook tasks, the playbook menu, timeline
+    # count (capped), department menu, timeline page. (Both menus are cached for a
+    # minute; each test starts with an empty cache.)
     with django_assert_num_queries(queries):
         response = browser.get(f"/clients/{client.pk}/")
     assert response.status_code == 200

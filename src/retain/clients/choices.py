@@ -40,3 +40,5 @@ class TimelineKind(models.TextChoices):
     HANDOFF = "handoff", "Handoff"
     SUBSCRIPTION = "subscription", "Subscription change"
     MILESTONE = "milestone", "Milestone"
+    COMMITMENT = "commitment", "Commitment"
+    TASK = "task", "Task"

@@ -32,6 +32,8 @@ from retain.clients.models import (
     TimelineEntry,
 )
 from retain.clients.permissions import require
+from retain.playbooks.models import Trigger
+from retain.playbooks.services import start_triggered
 
 __all__ = [
     "MANUAL_TIMELINE_KINDS",
@@ -166,6 +168,8 @@ def reassign_owner(
         body=note,
         source=change,
     )
+    if role == OwnerRole.OWNER:
+        start_triggered(Trigger.OWNER_CHANGE, client=locked, reason=f"Handed to {new_user}")
     return change
 
 

@@ -26,6 +26,8 @@ from retain.clients.history import list_client_history
 from retain.clients.locks import StaleEdit
 from retain.clients.models import Client, OwnershipChange
 from retain.clients.permissions import may, require
+from retain.commitments.selectors import list_client_commitments
+from retain.playbooks.selectors import list_client_tasks, list_playbooks
 from retain.transfer.csvio import csv_writer, escape_cell
 
 
@@ -139,6 +141,10 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "clients.view_client", view.client)
     context = {
         "view": view,
+        "commitments": list_client_commitments(client=view.client),
+        "tasks": list_client_tasks(client=view.client),
+        "playbooks": list_playbooks(),
+        "can_start_playbook": may(request.user, "playbooks.start_playbook", view.client),
         "entry_form": TimelineEntryForm(),
         "can_edit": may(request.user, "clients.change_client", view.client),
         "can_reassign": may(request.user, "clients.reassign_owner", view.client),

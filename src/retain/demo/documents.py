@@ -134,8 +134,10 @@ def generate_chains(
             )
             if begin < started:
                 begin = started + timedelta(days=rng.randint(0, 10))
-            # The last order of the year is promised ~ begin + 25 + 80 * (orders - 1) + 28 days.
-            span = 25 + 80 * (orders_per_year - 1) + 40
+            # Orders spread over ~300 days: the last is promised ~ 25 + spacing * (n - 1) + 28
+            # days after the year begins.
+            spacing = max(1, 300 // orders_per_year)
+            span = 25 + spacing * (orders_per_year - 1) + 40
             if begin + timedelta(days=span) >= as_of:
                 continue
             discount = rng.choice(DISCOUNTS)
@@ -173,7 +175,9 @@ def generate_chains(
                 )
             )
             for k in range(orders_per_year):
-                issued = docs[contract].issued_on + timedelta(days=10 + 80 * k + rng.randint(0, 9))
+                issued = docs[contract].issued_on + timedelta(
+                    days=10 + spacing * k + rng.randint(0, min(9, spacing - 1))
+                )
                 promised = issued + timedelta(days=rng.randint(14, 28))
                 arrived = promised - timedelta(days=rng.randint(0, 5))
                 ordered = [

@@ -34,3 +34,22 @@ class ResolveIncidentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), label="What was done for the client"
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TransferForm(forms.Form):
+    to_department = ListedModelChoiceField(
+        queryset=Department.objects.filter(is_active=True).order_by("name"),
+        label="Transfer to",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What they need to know (what the client said, what was promised)",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AnswerTransferForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        choices=[("yes", "Accept"), ("no", "Decline")], coerce=lambda v: v == "yes"
+    )
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -88,3 +88,51 @@ class Incident(models.Model):
     def is_overdue(self) -> bool:
         """Still open past its due time."""
         return self.is_open and self.due_at < timezone.now()
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the receiving department"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class IncidentTransfer(models.Model):
+    """An incident handed to another department: it stays where it is until accepted.
+
+    The note carries what the receiving department needs so the client need not explain
+    twice; the incident page shows it with the client's recent timeline.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="transfers")
+    from_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    to_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="incoming_transfers"
+    )
+    note = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open request at a time: the incident is in one place or on its way to one.
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(status="pending"),
+                name="incidents_one_pending_transfer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident} → {self.to_department}"

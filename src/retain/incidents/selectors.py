@@ -5,10 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from retain.accounts.models import Department
-from retain.clients.models import Client
+from retain.clients.models import Client, TimelineEntry
 from retain.core.paging import Page, paginate
 from retain.incidents.choices import OPEN_STATUSES
-from retain.incidents.models import Incident
+from retain.incidents.models import Incident, IncidentTransfer, TransferStatus
+
+# How much of the client's recent history an incident page carries.
+RECENT_HISTORY = 10
 
 
 def list_department_inbox(
@@ -43,3 +46,28 @@ def get_incident(*, pk: int) -> Incident:
         "owner",
         "opened_by",
     ).get(pk=pk)
+
+
+def list_transfers_waiting(*, department: Department) -> list[IncidentTransfer]:
+    """Incidents other departments ask ``department`` to take over, oldest request first."""
+    return list(
+        IncidentTransfer.objects.filter(to_department=department, status=TransferStatus.PENDING)
+        .select_related("incident", "incident__client", "from_department", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def get_incident_context(*, incident: Incident) -> dict[str, object]:
+    """What travels with an incident: its transfers and the client's recent timeline."""
+    return {
+        "transfers": list(
+            incident.transfers.select_related(
+                "from_department", "to_department", "requested_by", "answered_by"
+            ).order_by("requested_at", "pk")
+        ),
+        "recent": list(
+            TimelineEntry.objects.filter(client_id=incident.client_id)
+            .select_related("author", "department")
+            .order_by("-occurred_at", "-pk")[:RECENT_HISTORY]
+        ),
+    }

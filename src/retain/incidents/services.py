@@ -17,7 +17,9 @@ from retain.clients.choices import TimelineKind
 from retain.clients.models import Client, TimelineEntry
 from retain.clients.permissions import require
 from retain.incidents.choices import IncidentStatus, Severity
-from retain.incidents.models import Incident, ResolutionTarget
+from retain.incidents.models import Incident, IncidentTransfer, ResolutionTarget, TransferStatus
+from retain.playbooks.models import Trigger
+from retain.playbooks.services import start_triggered
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,8 @@ def open_incident(
             f"Incident for {responsible_department}: {incident.title}",
             incident.description,
         )
+        if severity == Severity.CRITICAL:
+            start_triggered(Trigger.SEVERITY_1_INCIDENT, client=client, reason=incident.title)
         transaction.on_commit(lambda: _notify(incident))
     return incident
 
@@ -178,4 +182,77 @@ def resolve_incident(
         current._history_user = actor  # type: ignore[attr-defined]
         current.save(update_fields=["status", "resolution", "resolved_at", "owner", "version"])
         _timeline(current, actor, f"Incident resolved: {current.title}", current.resolution)
+    return current
+
+
+def request_transfer(
+    *, actor: User, incident: Incident, to_department: Department, note: str, expected_version: int
+) -> IncidentTransfer:
+    """Ask another department to take the incident over, with what they need to know.
+
+    The incident stays with its department and owner until the other side accepts.
+    """
+    require(actor, "incidents.act_on_incident", incident)
+    if not note.strip():
+        raise ValidationError({"note": "Say what the other department needs to know."})
+    with transaction.atomic():
+        current = _locked(incident, expected_version)
+        if current.status == IncidentStatus.RESOLVED:
+            raise ValidationError("A resolved incident is not transferred.")
+        if to_department.pk == current.responsible_department_id:
+            raise ValidationError({"to_department": "The incident is already there."})
+        if current.transfers.filter(status=TransferStatus.PENDING).exists():
+            raise ValidationError("A transfer of this incident is already waiting for an answer.")
+        transfer = IncidentTransfer(
+            incident=current,
+            from_department_id=current.responsible_department_id,
+            to_department=to_department,
+            note=note.strip(),
+            requested_by=actor,
+            requested_at=timezone.now(),
+        )
+        transfer._history_user = actor  # type: ignore[attr-defined]
+        transfer.save()
+        current.version += 1
+        current._history_user = actor  # type: ignore[attr-defined]
+        current.save(update_fields=["version"])
+        _timeline(
+            current,
+            actor,
+            f"Transfer to {to_department} requested: {current.title}",
+            transfer.note,
+        )
+    return transfer
+
+
+def answer_transfer(
+    *, actor: User, transfer: IncidentTransfer, accept: bool, answer: str = ""
+) -> IncidentTransfer:
+    """Accept (the incident moves, unassigned, to the actor's department) or decline."""
+    require(actor, "incidents.answer_transfer", transfer)
+    with transaction.atomic():
+        current = IncidentTransfer.objects.select_for_update().get(pk=transfer.pk)
+        if current.status != TransferStatus.PENDING:
+            raise ValidationError("This transfer was already answered.")
+        incident = Incident.objects.select_for_update().get(pk=current.incident_id)
+        current.status = TransferStatus.ACCEPTED if accept else TransferStatus.DECLINED
+        current.answered_by = actor
+        current.answered_at = timezone.now()
+        current.answer = answer.strip()
+        current._history_user = actor  # type: ignore[attr-defined]
+        current.save()
+        if accept:
+            incident.responsible_department_id = current.to_department_id
+            incident.owner = None
+            incident.status = IncidentStatus.OPEN
+        incident.version += 1
+        incident._history_user = actor  # type: ignore[attr-defined]
+        incident.save(update_fields=["responsible_department", "owner", "status", "version"])
+        verb = "accepted" if accept else "declined"
+        _timeline(
+            incident,
+            actor,
+            f"Transfer to {current.to_department} {verb}: {incident.title}",
+            current.answer,
+        )
     return current

@@ -14,8 +14,14 @@ from retain.accounts.models import Department, User
 from retain.clients.models import Client
 from retain.clients.permissions import may, require
 from retain.incidents import selectors, services
-from retain.incidents.forms import IncidentForm, ResolveIncidentForm, TakeIncidentForm
-from retain.incidents.models import Incident
+from retain.incidents.forms import (
+    AnswerTransferForm,
+    IncidentForm,
+    ResolveIncidentForm,
+    TakeIncidentForm,
+    TransferForm,
+)
+from retain.incidents.models import Incident, IncidentTransfer
 
 
 def _actor(request: HttpRequest) -> User:
@@ -37,7 +43,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/inbox.html",
-        {"department": department, "departments": departments, "page": page},
+        {
+            "department": department,
+            "departments": departments,
+            "page": page,
+            "waiting": selectors.list_transfers_waiting(department=department),
+        },
     )
 
 
@@ -48,18 +59,72 @@ def _incident(pk: int) -> Incident:
         raise Http404("No such incident") from None
 
 
+def _detail_context(request: HttpRequest, incident: Incident, **forms: object) -> dict[str, object]:
+    context = selectors.get_incident_context(incident=incident)
+    pending = next(
+        (t for t in cast(list[IncidentTransfer], context["transfers"]) if t.status == "pending"),
+        None,
+    )
+    return {
+        "incident": incident,
+        "can_act": may(request.user, "incidents.act_on_incident", incident),
+        "pending": pending,
+        "can_answer": pending is not None
+        and may(request.user, "incidents.answer_transfer", pending),
+        "resolve_form": ResolveIncidentForm(initial={"version": incident.version}),
+        "transfer_form": TransferForm(initial={"version": incident.version}),
+        **context,
+        **forms,
+    }
+
+
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One incident with what travels with it: transfers and the client's recent history."""
     incident = _incident(pk)
     require(request.user, "clients.view_client", incident.client)
-    return render(
-        request,
-        "incidents/incident_detail.html",
-        {
-            "incident": incident,
-            "can_act": may(request.user, "incidents.act_on_incident", incident),
-            "resolve_form": ResolveIncidentForm(initial={"version": incident.version}),
-        },
-    )
+    return render(request, "incidents/incident_detail.html", _detail_context(request, incident))
+
+
+@require_POST
+def transfer_incident(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(pk)
+    require(request.user, "incidents.act_on_incident", incident)
+    form = TransferForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_transfer(
+                actor=_actor(request),
+                incident=incident,
+                to_department=form.cleaned_data["to_department"],
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except (ValidationError, services.StaleIncident) as error:
+            form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(
+                request, f"Waiting for {form.cleaned_data['to_department']} to accept."
+            )
+            return redirect("incident-detail", pk=pk)
+    context = _detail_context(request, incident, transfer_form=form)
+    return render(request, "incidents/incident_detail.html", context, status=422)
+
+
+@require_POST
+def answer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = get_object_or_404(IncidentTransfer, pk=pk)
+    form = AnswerTransferForm(request.POST)
+    if form.is_valid():
+        try:
+            services.answer_transfer(
+                actor=_actor(request),
+                transfer=transfer,
+                accept=form.cleaned_data["accept"],
+                answer=form.cleaned_data["answer"],
+            )
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+    return redirect("incident-detail", pk=transfer.incident_id)
 
 
 def open_incident(request: HttpRequest, pk: int) -> HttpResponse:
@@ -114,9 +179,5 @@ def resolve_incident(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Incident resolved.")
             return redirect("incident-detail", pk=pk)
-    return render(
-        request,
-        "incidents/incident_detail.html",
-        {"incident": incident, "can_act": True, "resolve_form": form},
-        status=422,
-    )
+    context = _detail_context(request, incident, resolve_form=form)
+    return render(request, "incidents/incident_detail.html", context, status=422)
