@@ -17,6 +17,7 @@ RETAIN_COMMANDS = {
     "import": "import a CSV file: retain import KIND FILE",
     "export": "export a CSV file: retain export KIND FILE",
     "check-consistency": "compare quotes, contracts, orders, deliveries and invoices; raise incidents",
+    "open-incident": "raise an incident for a client: retain open-incident C-1 TITLE --category ... --department SLUG --as EMAIL",
     "alert-overdue": "mail the maker and keeper of each overdue promise to a client (run daily)",
     "createuser": "add a team member who can sign in",
 }

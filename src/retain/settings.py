@@ -235,3 +235,7 @@ LOGGING = {
 
 # Import/export tuning.
 IMPORT_BATCH_ROWS = env_int("RETAIN_IMPORT_BATCH_ROWS", 100_000)
+
+# A client's record counts as kept up when someone was in touch within this many days
+# (clients/completeness.py), until cadences per tier take over.
+RETAIN_CONTACT_CADENCE_DAYS = env_int("RETAIN_CONTACT_CADENCE_DAYS", 90)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.my_clients, name="home"),
     path("clients/", views.client_list, name="client-list"),
     path("clients/export.csv", views.client_list_csv, name="client-list-csv"),
+    path("records/", views.record_completeness, name="record-completeness"),
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path("clients/<int:pk>/timeline/", views.client_timeline, name="client-timeline"),
     path("clients/<int:pk>/timeline/add/", views.add_timeline_entry, name="client-timeline-add"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from retain.accounts.models import User
 from retain.clients import selectors, services
+from retain.clients.completeness import check_records, summarize
 from retain.clients.forms import (
     ChurnForm,
     ClientEditForm,
@@ -294,4 +296,23 @@ def edit_client(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "clients/client_edit.html",
         {"client": client, "form": form, "churn_form": churn_form},
+    )
+
+
+def record_completeness(request: HttpRequest) -> HttpResponse:
+    """What each active client's record lacks, by owner and by department."""
+    require(request.user, "clients.view_client")
+    checks = check_records()
+    by_owner, by_department = summarize(checks)
+    return render(
+        request,
+        "clients/completeness.html",
+        {
+            "checks": checks,
+            "complete": sum(not check.gaps for check in checks),
+            "worst": [check for check in checks if check.gaps][:100],
+            "by_owner": by_owner,
+            "by_department": by_department,
+            "cadence": settings.RETAIN_CONTACT_CADENCE_DAYS,
+        },
     )

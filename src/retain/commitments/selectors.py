@@ -6,14 +6,23 @@ from django.db.models import Count, Q
 
 from retain.accounts.models import Department
 from retain.clients.models import Client
+from retain.clients.selectors import PERSON_COLUMNS
 from retain.commitments.models import Commitment, CommitmentStatus
 
 
 def list_client_commitments(*, client: Client) -> list[Commitment]:
-    """The client's open commitments, soonest due first."""
+    """The client's open commitments, soonest due first, with what the client page shows."""
     return list(
         Commitment.objects.filter(client=client, status=CommitmentStatus.OPEN)
-        .select_related("keeper_department", "keeper", "made_by")
+        .select_related("keeper_department", "made_by")
+        .only(
+            "client",
+            "promise",
+            "due_on",
+            "status",
+            "keeper_department__name",
+            *(f"made_by__{column}" for column in PERSON_COLUMNS),
+        )
         .order_by("due_on", "pk")
     )
 

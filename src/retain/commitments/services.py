@@ -110,7 +110,7 @@ def alert_overdue_commitments(*, today: date | None = None) -> int:
     alerted = 0
     with transaction.atomic():
         due = list(
-            Commitment.objects.select_for_update(skip_locked=True)
+            Commitment.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=CommitmentStatus.OPEN, due_on__lt=today, overdue_alerted_at__isnull=True)
             .select_related("client", "made_by", "keeper", "keeper_department__head")
         )

@@ -38,10 +38,16 @@ def resolution_hours(severity: int) -> int:
     return next(iter(target), FALLBACK_HOURS)
 
 
-def _timeline(incident: Incident, actor: User | None, subject: str, body: str = "") -> None:
+def _timeline(
+    incident: Incident,
+    actor: User | None,
+    subject: str,
+    body: str = "",
+    occurred_at: datetime | None = None,
+) -> None:
     entry = TimelineEntry(
         client_id=incident.client_id,
-        occurred_at=timezone.now(),
+        occurred_at=occurred_at or timezone.now(),
         kind=TimelineKind.INCIDENT,
         department_id=incident.responsible_department_id,
         author=actor,
@@ -97,11 +103,14 @@ def open_incident(
     owner: User | None = None,
     mismatch_key: str | None = None,
     opened_at: datetime | None = None,
+    automations: bool = True,
 ) -> Incident:
     """Open an incident in the responsible department's inbox, due by its severity's SLA.
 
     ``actor`` None means Retain itself (the consistency check). The incident goes on the
-    client's timeline and its point person is told (see ``_notify``).
+    client's timeline (at ``opened_at``). With ``automations`` (not for imports, which
+    are usually history) its point person is told (see ``_notify``) and a severity-1
+    incident starts the recovery playbook.
     """
     if actor is not None:
         require(actor, "incidents.open_incident", client)
@@ -131,10 +140,12 @@ def open_incident(
             actor,
             f"Incident for {responsible_department}: {incident.title}",
             incident.description,
+            occurred_at=opened_at,
         )
-        if severity == Severity.CRITICAL:
-            start_triggered(Trigger.SEVERITY_1_INCIDENT, client=client, reason=incident.title)
-        transaction.on_commit(lambda: _notify(incident))
+        if automations:
+            if severity == Severity.CRITICAL:
+                start_triggered(Trigger.SEVERITY_1_INCIDENT, client=client, reason=incident.title)
+            transaction.on_commit(lambda: _notify(incident))
     return incident
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from retain.accounts.models import User
 from retain.clients.models import Client
+from retain.clients.selectors import PERSON_COLUMNS
 from retain.playbooks.models import Playbook, PlaybookStep, Task
 
 
@@ -28,10 +29,18 @@ def list_open_tasks_for(*, user: User) -> QuerySet[Task]:
 
 
 def list_client_tasks(*, client: Client) -> list[Task]:
-    """The client's open playbook tasks, soonest due first."""
+    """The client's open playbook tasks, soonest due first, with what the client page shows."""
     return list(
         Task.objects.filter(client=client, completed_at__isnull=True)
         .select_related("assignee", "run__version__playbook")
+        .only(
+            "client",
+            "title",
+            "due_on",
+            "completed_at",
+            "run__version__playbook__name",
+            *(f"assignee__{column}" for column in PERSON_COLUMNS),
+        )
         .order_by("due_on", "pk")
     )
 

@@ -12,6 +12,7 @@ from typing import IO, Any, cast
 
 from retain.clients.models import Client, Contact, SubscriptionLine, Transaction, UsageEvent
 from retain.documents.models import DocumentLine
+from retain.incidents.models import Incident
 from retain.transfer.csvio import csv_writer, escape_cell
 from retain.transfer.formats import get_format
 
@@ -170,6 +171,40 @@ def _documents() -> Iterator[list[str]]:
         ]
 
 
+def _incidents() -> Iterator[list[str]]:
+    rows = Incident.objects.order_by("client__external_id", "opened_at", "id").values_list(
+        "client__external_id",
+        "opened_at",
+        "title",
+        "category",
+        "severity",
+        "responsible_department__slug",
+        "reported_by_department__slug",
+        "description",
+        "impact",
+    )
+    for (
+        external_id,
+        opened_at,
+        title,
+        category,
+        severity,
+        responsible,
+        reported,
+        *texts,
+    ) in rows.iterator(CHUNK):
+        yield [
+            text(external_id),
+            format_datetime(opened_at),
+            text(title),
+            category,
+            str(severity),
+            responsible,
+            reported or "",
+            *(text(value) for value in texts),
+        ]
+
+
 EXPORTERS: dict[str, Callable[[], Iterable[list[str]]]] = {
     "clients": _clients,
     "contacts": _contacts,
@@ -177,6 +212,7 @@ EXPORTERS: dict[str, Callable[[], Iterable[list[str]]]] = {
     "transactions": _transactions,
     "events": _events,
     "documents": _documents,
+    "incidents": _incidents,
 }
 
 

@@ -11,6 +11,7 @@ import polars as pl
 from django.conf import settings
 
 from retain.documents.choices import DocumentKind
+from retain.incidents.choices import IncidentCategory
 from retain.transfer.csvio import Batch
 from retain.transfer.errors import ErrorLog
 from retain.transfer.parsers import (
@@ -119,10 +120,32 @@ def _formats() -> dict[str, Format]:
                 "discount": DecimalText(5, 2, minimum=0, maximum=100, default="0"),
             },
         ),
+        "incidents": Format(
+            "incidents",
+            {
+                "client_external_id": Text(100, required=True),
+                "opened_at": IsoDateTime(zone),
+                "title": Text(200, required=True),
+                "category": Choice(tuple(IncidentCategory.values)),
+                "severity": Integer(1, 4, default=3),
+                "responsible_department": Text(50, required=True),
+                "reported_by_department": Text(50),
+                "description": Text(10_000),
+                "impact": Text(10_000),
+            },
+        ),
     }
 
 
-KINDS = ("clients", "contacts", "subscriptions", "transactions", "events", "documents")
+KINDS = (
+    "clients",
+    "contacts",
+    "subscriptions",
+    "transactions",
+    "events",
+    "documents",
+    "incidents",
+)
 
 
 def get_format(kind: str) -> Format:

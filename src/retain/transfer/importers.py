@@ -22,7 +22,7 @@ import polars as pl
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from retain.accounts.models import User
+from retain.accounts.models import Department, User
 from retain.clients.choices import OwnerRole
 from retain.clients.models import (
     Client,
@@ -680,6 +680,73 @@ class DocumentsImporter(Importer):
         return {pk: sorted(values, key=repr) for pk, values in lines.items()}
 
 
+class IncidentsImporter(Importer):
+    """Open incidents from a file, through the same service as the pages.
+
+    Key: (client, title, opened_at); a row whose key is already in Retain is left alone,
+    so importing the same file again opens nothing. Imported incidents go on the
+    timeline and into their department's inbox, but mail nobody and start no playbook:
+    an import is usually history.
+    """
+
+    def finish(self) -> Counts:
+        from retain.incidents.models import Incident
+        from retain.incidents.services import open_incident
+
+        rows = self.all_rows()
+        if rows.is_empty():
+            return Counts()
+        rows = rows.filter(pl.col("client_id").is_not_null())
+        self.log_duplicates(
+            rows,
+            ["client_id", "title", "opened_at"],
+            "opened_at",
+            "incident (client, title, opened_at)",
+        )
+        departments = {d.slug: d for d in Department.objects.all()}
+        for column in ("responsible_department", "reported_by_department"):
+            for row, slug in rows.select("row", column).iter_rows():
+                if slug and slug not in departments:
+                    self.log.add(
+                        row, column, f"no department {slug!r} (see the departments in Retain)"
+                    )
+        if self.log:
+            return Counts()
+        client_ids = rows.get_column("client_id").unique().to_list()
+        existing = {
+            (i.client_id, i.title, datetime_to_epoch_us(i.opened_at))
+            for chunk in itertools.batched(client_ids, 500)
+            for i in Incident.objects.filter(client_id__in=chunk).only(
+                "client_id", "title", "opened_at"
+            )
+        }
+        clients = {
+            c.pk: c
+            for chunk in itertools.batched(client_ids, 500)
+            for c in Client.objects.filter(pk__in=chunk).select_related("owner")
+        }
+        counts = Counts()
+        for record in rows.iter_rows(named=True):
+            if (record["client_id"], record["title"], record["opened_at"]) in existing:
+                counts.unchanged += 1
+                continue
+            open_incident(
+                actor=self.actor,
+                client=clients[record["client_id"]],
+                title=record["title"],
+                category=record["category"],
+                severity=record["severity"],
+                responsible_department=departments[record["responsible_department"]],
+                reported_by_department=departments.get(record["reported_by_department"]),
+                description=record["description"],
+                impact=record["impact"],
+                opened_at=_aware(record["opened_at"]),
+                automations=False,
+            )
+            counts.created += 1
+        return counts
+
+
 IMPORTERS: dict[str, type[Importer]] = {
     "clients": ClientsImporter,
     "contacts": ContactsImporter,
@@ -687,4 +754,5 @@ IMPORTERS: dict[str, type[Importer]] = {
     "transactions": TransactionsImporter,
     "events": EventsImporter,
     "documents": DocumentsImporter,
+    "incidents": IncidentsImporter,
 }
