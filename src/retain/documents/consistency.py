@@ -158,14 +158,15 @@ class _Client:
         return parent if parent is not None and parent.kind == kind else None
 
     def find(self) -> Iterator[Mismatch]:
-        for doc in sorted(self.docs.values(), key=lambda d: d.id):
+        ordered = sorted(self.docs.values(), key=lambda d: d.id)
+        for doc in ordered:
             if doc.kind == "contract" and (quote := self.parent(doc, "quote")):
                 yield from self.contract_vs_quote(doc, quote)
             elif doc.kind == "order" and (contract := self.parent(doc, "contract")):
                 yield from self.line_terms("order_vs_contract", doc, contract, quantity=False)
             elif doc.kind == "invoice" and (delivery := self.parent(doc, "delivery")):
                 yield from self.invoice(doc, delivery)
-        for doc in sorted(self.docs.values(), key=lambda d: d.id):
+        for doc in ordered:
             if doc.kind == "contract":
                 yield from self.ordered_quantity(doc)
             elif doc.kind == "order":
