@@ -34,6 +34,12 @@ class Department(models.Model):
         return self.name
 
 
+# What a page shows of a team member beside a client record: their name (str(user)), the
+# "has left" mark, and the department the permission rules read. The rest of a user row
+# (password hash, two-factor state, dates) is no use there and costs time per row.
+PERSON_COLUMNS = ("first_name", "last_name", "username", "is_active", "department")
+
+
 class User(AbstractUser):
     """A team member: signs in by email, works in one department, has one role."""
 

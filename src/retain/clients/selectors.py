@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from retain.accounts.choices import Role
-from retain.accounts.models import User
+from retain.accounts.models import PERSON_COLUMNS, User
 from retain.clients.choices import TimelineKind
 from retain.clients.models import (
     Client,
@@ -32,17 +32,17 @@ from retain.clients.models import (
     TimelineEntry,
     Transaction,
 )
+from retain.commitments.models import Commitment, CommitmentStatus
+from retain.commitments.selectors import list_client_commitments
 from retain.core.paging import COUNT_CAP, Page, paginate
 from retain.incidents.choices import OPEN_STATUSES
 from retain.incidents.models import Incident
+from retain.playbooks.models import Task
+from retain.playbooks.selectors import list_client_tasks
 
 # What My clients shows of each client (see client_tags.my_client_rows).
 MY_CLIENTS_COLUMNS = ("name", "status", "mrr", "renewal_on", "owner", "backup_owner")
 
-# What a page shows of a team member beside a client record: their name (str(user)), the
-# "has left" mark, and the department the permission rules read. The rest of a user row
-# (password hash, two-factor state, dates) is no use there and costs time per row.
-PERSON_COLUMNS = ("first_name", "last_name", "username", "is_active", "department")
 
 # What the timeline shows of each entry (see client_tags.timeline_items).
 TIMELINE_COLUMNS = (
@@ -362,13 +362,29 @@ class Client360:
     transaction_total: object
     ownership: list[OwnershipChange]
     open_incidents: list[Incident]
+    open_commitments: list[Commitment]
+    open_tasks: list[Task]
 
 
 def get_client_360(*, pk: int) -> Client360:
     """The client with its people, revenue records and ownership history (fixed queries)."""
+    # Whether there is anything open to list, asked in the client's own query: most
+    # clients have no open incident, promise or task, and each list would otherwise
+    # cost a query (a round trip and its compilation) on every view.
     client = (
         _with_people(Client.objects.all(), "owner", "backup_owner")
-        .annotate(last_contact_at=_last_contact())
+        .annotate(
+            last_contact_at=_last_contact(),
+            any_open_incident=Exists(
+                Incident.objects.filter(client=OuterRef("pk"), status__in=OPEN_STATUSES)
+            ),
+            any_open_commitment=Exists(
+                Commitment.objects.filter(client=OuterRef("pk"), status=CommitmentStatus.OPEN)
+            ),
+            any_open_task=Exists(
+                Task.objects.filter(client=OuterRef("pk"), completed_at__isnull=True)
+            ),
+        )
         .get(pk=pk)
     )
     today = timezone.localdate()
@@ -400,7 +416,13 @@ def get_client_360(*, pk: int) -> Client360:
             Incident.objects.filter(client=client, status__in=OPEN_STATUSES)
             .select_related("responsible_department")
             .order_by("due_at", "pk")
-        ),
+        )
+        if client.any_open_incident
+        else [],
+        open_commitments=list_client_commitments(client=client)
+        if client.any_open_commitment
+        else [],
+        open_tasks=list_client_tasks(client=client) if client.any_open_task else [],
     )
 
 

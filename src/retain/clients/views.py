@@ -28,8 +28,7 @@ from retain.clients.history import list_client_history
 from retain.clients.locks import StaleEdit
 from retain.clients.models import Client, OwnershipChange
 from retain.clients.permissions import may, require
-from retain.commitments.selectors import list_client_commitments
-from retain.playbooks.selectors import list_client_tasks, list_playbooks
+from retain.playbooks.selectors import list_playbooks
 from retain.transfer.csvio import csv_writer, escape_cell
 
 
@@ -143,8 +142,6 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "clients.view_client", view.client)
     context = {
         "view": view,
-        "commitments": list_client_commitments(client=view.client),
-        "tasks": list_client_tasks(client=view.client),
         "playbooks": list_playbooks(),
         "can_start_playbook": may(request.user, "playbooks.start_playbook", view.client),
         "entry_form": TimelineEntryForm(),

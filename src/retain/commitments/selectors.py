@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from retain.accounts.models import Department
+from retain.accounts.models import PERSON_COLUMNS, Department
 from retain.clients.models import Client
-from retain.clients.selectors import PERSON_COLUMNS
 from retain.commitments.models import Commitment, CommitmentStatus
 
 

@@ -10,9 +10,8 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from retain.accounts.models import User
+from retain.accounts.models import PERSON_COLUMNS, User
 from retain.clients.models import Client
-from retain.clients.selectors import PERSON_COLUMNS
 from retain.playbooks.models import Playbook, PlaybookStep, Task
 
 
