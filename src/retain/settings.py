@@ -186,6 +186,8 @@ AXES_DISABLE_ACCESS_LOG = True
 # the console.
 # Django 6.1's MAILERS (its per-setting EMAIL_HOST, EMAIL_PORT, ... are deprecated).
 # The timeout keeps a dead mail server from holding a request, and a worker, for minutes.
+# Where Retain is reached, for links in mail sent without a request (incident alerts).
+RETAIN_BASE_URL = env_str("RETAIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MAILERS = {"default": parse_email_url(env_str("EMAIL_URL", "console://")).mailer(timeout=10)}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

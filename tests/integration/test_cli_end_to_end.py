@@ -70,3 +70,42 @@ def test_import_then_export_gives_the_file_back(retain, tmp_path):
     assert exported.returncode == 0
     assert exported.stdout == f"{tmp_path / 'out.csv'}: 1 row of clients written.\n"
     assert (tmp_path / "out.csv").read_bytes() == clients.encode()
+
+
+def test_check_consistency_json_is_only_json_while_mail_goes_out(retain, tmp_path):
+    """The owner is mailed about the new incident (console mail, the default) on standard
+    error; standard output holds the mismatches, one JSON object per line."""
+    import json
+
+    assert (
+        retain(
+            "createuser",
+            "olivia@retain.test",
+            "--department",
+            "account-management",
+            "--password",
+            "lantern-orchard-velvet-42",
+        ).returncode
+        == 0
+    )
+    (tmp_path / "clients.csv").write_text(
+        "external_id,name,segment,industry,country,owner_email,created_at\n"
+        "C1,Acme,,,,olivia@retain.test,\n"
+    )
+    (tmp_path / "documents.csv").write_text(
+        "client_external_id,kind,number,follows_number,issued_on,promised_on,delivered_on,"
+        "terms,line,sku,description,attributes,quantity,unit_price,discount\n"
+        "C1,order,O-1,,2026-02-01,2026-02-20,,,1,SN-S2,,colour=blue,10,189,0\n"
+        "C1,delivery,D-1,O-1,2026-02-18,,2026-02-18,,1,SN-S2,,colour=white,10,0,0\n"
+    )
+    assert retain("import", "clients", str(tmp_path / "clients.csv")).returncode == 0
+    assert retain("import", "documents", str(tmp_path / "documents.csv")).returncode == 0
+
+    result = retain("check-consistency", "--json", "--as-of", "2026-06-01")
+
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert json.loads(line)["field"] == "attributes.colour"
+    assert "To: olivia@retain.test" in result.stderr
+    assert "http://127.0.0.1:8000/incidents/1/" in result.stderr
+    assert result.stderr.rstrip().endswith("1 mismatch(es); 1 new incident(s).")

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+CONSOLE_BACKEND = "retain.core.mail.ConsoleBackend"
 
 # scheme -> (use STARTTLS, use implicit TLS, default port)
 _SMTP_SCHEMES: dict[str, tuple[bool, bool, int]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -81,7 +82,7 @@ def _notify(incident: Incident) -> None:
         f"Category: {incident.get_category_display()}\n"
         f"Due: {timezone.localtime(incident.due_at):%Y-%m-%d %H:%M}\n\n"
         f"{incident.description}\n\n"
-        f"{reverse('incident-detail', args=[incident.pk])}\n"
+        f"{settings.RETAIN_BASE_URL}{reverse('incident-detail', args=[incident.pk])}\n"
     )
     try:
         send_mail(subject, body, None, recipients)
