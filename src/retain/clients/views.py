@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from retain.accounts.models import User
 from retain.clients import selectors, services
 from retain.clients.completeness import check_records, summarize
 from retain.clients.forms import (
@@ -28,18 +25,14 @@ from retain.clients.history import list_client_history
 from retain.clients.locks import StaleEdit
 from retain.clients.models import Client, OwnershipChange
 from retain.clients.permissions import may, require
+from retain.core.http import actor, redirect_back
 from retain.playbooks.selectors import list_playbooks
 from retain.transfer.csvio import csv_writer, escape_cell
 
 
-def _actor(request: HttpRequest) -> User:
-    """The signed-in team member (LoginRequiredMiddleware lets nobody else reach a view)."""
-    return cast(User, request.user)
-
-
 def my_clients(request: HttpRequest) -> HttpResponse:
     """Home: the clients I own or back up, and what needs my attention."""
-    view = selectors.get_my_clients(user=_actor(request), page_number=request.GET.get("page"))
+    view = selectors.get_my_clients(user=actor(request), page_number=request.GET.get("page"))
     return render(request, "clients/my_clients.html", {"view": view})
 
 
@@ -166,7 +159,7 @@ def add_timeline_entry(request: HttpRequest, pk: int) -> HttpResponse:
     form = TimelineEntryForm(request.POST)
     if form.is_valid():
         try:
-            services.add_timeline_entry(actor=_actor(request), client=client, **form.cleaned_data)
+            services.add_timeline_entry(actor=actor(request), client=client, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
     if not request.htmx:  # type: ignore[attr-defined]
@@ -193,7 +186,7 @@ def reassign_owner(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             change = services.reassign_owner(
-                actor=_actor(request),
+                actor=actor(request),
                 client=client,
                 expected_version=form.cleaned_data["version"],
                 new_user=form.cleaned_data["new_user"],
@@ -217,12 +210,9 @@ def reassign_owner(request: HttpRequest, pk: int) -> HttpResponse:
 def acknowledge_handoff(request: HttpRequest, pk: int) -> HttpResponse:
     """The new owner confirms they have read the handoff note."""
     change = get_object_or_404(OwnershipChange, pk=pk)
-    services.acknowledge_handoff(actor=_actor(request), change=change)
+    services.acknowledge_handoff(actor=actor(request), change=change)
     messages.success(request, f"Handoff of {change.client} acknowledged.")
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return redirect(next_url)
-    return redirect("client-detail", pk=change.client_id)
+    return redirect_back(request, "client-detail", change.client_id)
 
 
 def client_history(request: HttpRequest, pk: int) -> HttpResponse:
@@ -268,7 +258,7 @@ def edit_client(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 if churning:
                     services.mark_churned(
-                        actor=_actor(request),
+                        actor=actor(request),
                         client=client,
                         expected_version=version,
                         churned_on=data["churned_on"],
@@ -276,7 +266,7 @@ def edit_client(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 else:
                     services.update_client(
-                        actor=_actor(request), client=client, expected_version=version, **data
+                        actor=actor(request), client=client, expected_version=version, **data
                     )
             except StaleEdit as error:
                 bound.add_error(None, str(error))

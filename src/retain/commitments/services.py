@@ -6,7 +6,6 @@ import functools
 import logging
 from datetime import date
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,27 +13,24 @@ from django.utils import timezone
 
 from retain.accounts.models import Department, User
 from retain.clients.choices import TimelineKind
-from retain.clients.models import Client, TimelineEntry
+from retain.clients.models import Client
 from retain.clients.permissions import require
+from retain.clients.timeline import log_record_on_timeline
 from retain.commitments.models import Commitment, CommitmentStatus
 
 logger = logging.getLogger(__name__)
 
 
 def _timeline(commitment: Commitment, actor: User | None, subject: str, body: str = "") -> None:
-    entry = TimelineEntry(
+    log_record_on_timeline(
+        source=commitment,
         client_id=commitment.client_id,
-        occurred_at=timezone.now(),
         kind=TimelineKind.COMMITMENT,
         department_id=commitment.keeper_department_id,
         author=actor,
-        subject=subject[:200],
+        subject=subject,
         body=body,
-        source_type=ContentType.objects.get_for_model(Commitment),
-        source_id=commitment.pk,
     )
-    entry._history_user = actor  # type: ignore[attr-defined]
-    entry.save()
 
 
 def record_commitment(

@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from retain.accounts.models import Department, User
 from retain.clients.models import Client
 from retain.clients.permissions import require
 from retain.commitments import selectors, services
 from retain.commitments.forms import CloseCommitmentForm, CommitmentForm
 from retain.commitments.models import Commitment
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
+from retain.core.http import actor, chosen_department, redirect_back
 
 
 def department_commitments(request: HttpRequest) -> HttpResponse:
     """What a department must keep (the viewer's own by default), and kept vs broken."""
-    departments = list(Department.objects.filter(is_active=True).order_by("name"))
-    slug = request.GET.get("department") or getattr(_actor(request).department, "slug", "")
-    department = next((d for d in departments if d.slug == slug), None) or (
-        departments[0] if departments else None
-    )
-    if department is None:
-        raise Http404("No departments")
+    department, departments = chosen_department(request)
     return render(
         request,
         "commitments/department.html",
@@ -49,7 +37,7 @@ def record_commitment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommitmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_commitment(actor=_actor(request), client=client, **form.cleaned_data)
+            services.record_commitment(actor=actor(request), client=client, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -65,14 +53,11 @@ def close_commitment(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.close_commitment(
-                actor=_actor(request),
+                actor=actor(request),
                 commitment=commitment,
                 kept=form.cleaned_data["kept"],
                 outcome=form.cleaned_data["outcome"],
             )
         except ValidationError as error:
             messages.error(request, "; ".join(error.messages))
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("client-detail", pk=commitment.client_id)
+    return redirect_back(request, "client-detail", commitment.client_id)

@@ -6,7 +6,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -15,8 +14,9 @@ from django.utils import timezone
 
 from retain.accounts.models import Department, User
 from retain.clients.choices import TimelineKind
-from retain.clients.models import Client, TimelineEntry
+from retain.clients.models import Client
 from retain.clients.permissions import require
+from retain.clients.timeline import log_record_on_timeline
 from retain.incidents.choices import IncidentStatus, Severity
 from retain.incidents.models import Incident, IncidentTransfer, ResolutionTarget, TransferStatus
 from retain.playbooks.models import Trigger
@@ -46,19 +46,16 @@ def _timeline(
     body: str = "",
     occurred_at: datetime | None = None,
 ) -> None:
-    entry = TimelineEntry(
+    log_record_on_timeline(
+        source=incident,
         client_id=incident.client_id,
-        occurred_at=occurred_at or timezone.now(),
         kind=TimelineKind.INCIDENT,
         department_id=incident.responsible_department_id,
         author=actor,
-        subject=subject[:200],
+        subject=subject,
         body=body,
-        source_type=ContentType.objects.get_for_model(Incident),
-        source_id=incident.pk,
+        occurred_at=occurred_at,
     )
-    entry._history_user = actor  # type: ignore[attr-defined]
-    entry.save()
 
 
 def _notify(incident: Incident) -> None:

@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from retain.accounts.models import Department, User
 from retain.clients.models import Client
 from retain.clients.permissions import may, require
+from retain.core.http import actor, chosen_department
 from retain.incidents import selectors, services
 from retain.incidents.forms import (
     AnswerTransferForm,
@@ -24,19 +24,9 @@ from retain.incidents.forms import (
 from retain.incidents.models import Incident, IncidentTransfer
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def inbox(request: HttpRequest) -> HttpResponse:
     """A department's open incidents, overdue first (the viewer's own department by default)."""
-    departments = list(Department.objects.filter(is_active=True).order_by("name"))
-    slug = request.GET.get("department") or getattr(_actor(request).department, "slug", "")
-    department = next((d for d in departments if d.slug == slug), None)
-    if department is None and departments:
-        department = departments[0]
-    if department is None:
-        raise Http404("No departments")
+    department, departments = chosen_department(request)
     page = selectors.list_department_inbox(
         department=department, page_number=request.GET.get("page")
     )
@@ -93,7 +83,7 @@ def transfer_incident(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.request_transfer(
-                actor=_actor(request),
+                actor=actor(request),
                 incident=incident,
                 to_department=form.cleaned_data["to_department"],
                 note=form.cleaned_data["note"],
@@ -117,7 +107,7 @@ def answer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.answer_transfer(
-                actor=_actor(request),
+                actor=actor(request),
                 transfer=transfer,
                 accept=form.cleaned_data["accept"],
                 answer=form.cleaned_data["answer"],
@@ -135,7 +125,7 @@ def open_incident(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             incident = services.open_incident(
-                actor=_actor(request), client=client, **form.cleaned_data
+                actor=actor(request), client=client, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -152,7 +142,7 @@ def take_incident(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.take_incident(
-                actor=_actor(request),
+                actor=actor(request),
                 incident=incident,
                 expected_version=form.cleaned_data["version"],
             )
@@ -169,7 +159,7 @@ def resolve_incident(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.resolve_incident(
-                actor=_actor(request),
+                actor=actor(request),
                 incident=incident,
                 resolution=form.cleaned_data["resolution"],
                 expected_version=form.cleaned_data["version"],

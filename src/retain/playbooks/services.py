@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -14,8 +13,9 @@ from django.utils import timezone
 
 from retain.accounts.models import Department, User
 from retain.clients.choices import TimelineKind
-from retain.clients.models import Client, TimelineEntry
+from retain.clients.models import Client
 from retain.clients.permissions import require
+from retain.clients.timeline import log_record_on_timeline
 from retain.playbooks.models import (
     Playbook,
     PlaybookRun,
@@ -104,18 +104,14 @@ def _timeline(
     source: PlaybookRun | Task,
     department_id: int | None,
 ) -> None:
-    entry = TimelineEntry(
-        client=client,
-        occurred_at=timezone.now(),
+    log_record_on_timeline(
+        source=source,
+        client_id=client.pk,
         kind=TimelineKind.TASK,
         department_id=department_id,
         author=actor,
-        subject=subject[:200],
-        source_type=ContentType.objects.get_for_model(type(source)),
-        source_id=source.pk,
+        subject=subject,
     )
-    entry._history_user = actor  # type: ignore[attr-defined]
-    entry.save()
 
 
 def start_playbook(

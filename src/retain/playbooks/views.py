@@ -3,8 +3,6 @@ a playbook for a client and completing a task."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,15 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from retain.accounts.models import User
 from retain.clients.models import Client
+from retain.core.http import actor, redirect_back
 from retain.playbooks import selectors, services
 from retain.playbooks.markdown import render_markdown
 from retain.playbooks.models import Playbook, Task
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def playbook_list(request: HttpRequest) -> HttpResponse:
@@ -59,7 +53,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "playbooks/my_tasks.html",
-        {"tasks": list(selectors.list_open_tasks_for(user=_actor(request)))},
+        {"tasks": list(selectors.list_open_tasks_for(user=actor(request)))},
     )
 
 
@@ -68,7 +62,7 @@ def start_playbook(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client.objects.select_related("owner", "backup_owner"), pk=pk)
     playbook = get_object_or_404(Playbook, pk=request.POST.get("playbook") or 0)
     try:
-        run = services.start_playbook(actor=_actor(request), client=client, playbook=playbook)
+        run = services.start_playbook(actor=actor(request), client=client, playbook=playbook)
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
     else:
@@ -80,10 +74,7 @@ def start_playbook(request: HttpRequest, pk: int) -> HttpResponse:
 def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("client"), pk=pk)
     try:
-        services.complete_task(actor=_actor(request), task=task)
+        services.complete_task(actor=actor(request), task=task)
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("my-tasks")
+    return redirect_back(request, "my-tasks")

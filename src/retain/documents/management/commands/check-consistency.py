@@ -2,9 +2,9 @@ import json
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from retain.accounts.models import User
+from retain.core.management.actors import acting_member
 from retain.documents.services import check_consistency, describe
 
 
@@ -34,13 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = None
-        if options["actor"]:
-            actor = User.objects.filter(email__iexact=options["actor"], is_active=True).first()
-            if actor is None:
-                raise CommandError(
-                    f"--as {options['actor']}: no active team member with this email"
-                )
+        actor = acting_member(options["actor"])
         report = check_consistency(
             as_of=options["as_of"], open_incidents=not options["no_incidents"], actor=actor
         )

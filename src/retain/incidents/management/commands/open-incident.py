@@ -4,8 +4,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from retain.accounts.models import Department, User
+from retain.accounts.models import Department
 from retain.clients.models import Client
+from retain.core.management.actors import acting_member
 from retain.incidents.choices import IncidentCategory, Severity
 from retain.incidents.services import open_incident
 
@@ -33,9 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = User.objects.filter(email__iexact=options["actor"], is_active=True).first()
-        if actor is None:
-            raise CommandError(f"--as {options['actor']}: no active team member with this email")
+        actor = acting_member(options["actor"])
         client = (
             Client.objects.select_related("owner").filter(external_id=options["client"]).first()
         )

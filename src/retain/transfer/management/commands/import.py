@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from retain.accounts.models import User
+from retain.core.management.actors import acting_member
 from retain.transfer.errors import ImportFailed, plural
 from retain.transfer.formats import KINDS
 from retain.transfer.services import import_file
@@ -31,11 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, kind: str, file: Path, actor: str | None, **options: Any) -> None:
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
-        member = None
-        if actor:
-            member = User.objects.filter(email__iexact=actor, is_active=True).first()
-            if member is None:
-                raise CommandError(f"--as {actor}: no active team member with this email")
+        member = acting_member(actor)
         progress_bar = None
         if not options["no_progress"] and sys.stderr.isatty():
             from tqdm import tqdm
