@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "retain.commitments",
     "retain.playbooks",
     "retain.documents",
+    "retain.reviews",
     "retain.demo",
 ]
 

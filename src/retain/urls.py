@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("retain.incidents.urls")),
     path("", include("retain.commitments.urls")),
     path("", include("retain.playbooks.urls")),
+    path("", include("retain.documents.urls")),
+    path("", include("retain.reviews.urls")),
 ]

@@ -5,6 +5,7 @@ another department going overdue; a playbook started, its tasks done, adherence 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from retain.accounts.services import create_team_member
 from retain.clients.models import Client
 from retain.commitments.models import Commitment
 from retain.incidents.models import Incident, IncidentTransfer
+from retain.incidents.services import open_incident
 from retain.playbooks.models import Task
 from tests.browser.conftest import SCREENSHOTS, BrowserThread
 from tests.factories import ClientFactory
@@ -183,3 +185,94 @@ def test_departments_work_a_clients_problems_through(
     assert Task.objects.filter(completed_at__isnull=True).count() == 0
     cells = adherence_row.split("\t")
     assert cells[0] == "Escalation" and cells[1] == "2" and cells[-1] == "100%"
+
+
+def review_the_client(page: Page, base_url: str, client_pk: int) -> tuple[list[str], str]:
+    sign_in(page, base_url, "olivia.owner@retain.test")
+    page.goto(f"{base_url}/clients/{client_pk}/")
+    page.get_by_role("navigation", name="Client sections").get_by_role(
+        "link", name="Reviews"
+    ).click()
+    page.get_by_label("Review on").fill((timezone.localdate() + dt.timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="Plan the review").click()
+    page.wait_for_url(re.compile(r"/reviews/\d+/$"))
+    agenda = page.locator("section.main ol li").all_inner_texts()
+    page.get_by_label("Minutes").fill("Shipping re-packs the probes; production checks batch 42.")
+    page.get_by_label(re.compile("Olivia Owner")).check()
+    page.get_by_label("Action", exact=True).first.fill("Re-pack and re-ship the probes")
+    page.get_by_label("Who").first.select_option(label="Sia Shipper")
+    page.get_by_label("By").first.fill((timezone.localdate() + dt.timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Save the minutes").click()
+    page.wait_for_url(re.compile(r"/reviews/\d+/$"))
+    page.screenshot(path=SCREENSHOTS / "client-review.png")
+    actions = page.locator("section.main ul.plain li").first.inner_text()
+    return agenda, actions
+
+
+def impact_report(page: Page, base_url: str) -> int:
+    sign_in(page, base_url, "olivia.owner@retain.test")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Impact").click()
+    page.screenshot(path=SCREENSHOTS / "department-impact.png")
+    return page.locator("svg.chart").count()
+
+
+def _a_year_of_incidents(owner: User) -> None:
+    """Forty clients over a year: shipping's incidents fall, billing's rise; some clients
+    leave a few months after an incident (so the report has something to show)."""
+    rng = random.Random(4)
+    now = timezone.now()
+    departments = {slug: Department.objects.get(slug=slug) for slug in ("shipping", "billing")}
+    clients = [
+        ClientFactory(owner=owner, created_at=now - dt.timedelta(days=800)) for _ in range(40)
+    ]
+    for months_ago in range(1, 12):
+        for slug, rate in (("shipping", months_ago / 3), ("billing", (12 - months_ago) / 4)):
+            for _ in range(round(rate)):
+                client = rng.choice(clients)
+                opened = now - dt.timedelta(days=30 * months_ago + rng.randint(0, 20))
+                incident = open_incident(
+                    actor=None,
+                    client=client,
+                    title="Late delivery" if slug == "shipping" else "Invoice wrong",
+                    category="late_delivery" if slug == "shipping" else "billing_error",
+                    severity=3,
+                    responsible_department=departments[slug],
+                    opened_at=opened,
+                    automations=False,
+                )
+                Incident.objects.filter(pk=incident.pk).update(
+                    status="resolved",
+                    resolution="Put right",
+                    resolved_at=opened + dt.timedelta(hours=rng.randint(20, 300)),
+                )
+                if months_ago > 7 and rng.random() < 0.5 and client.status == "active":
+                    client.status = "churned"
+                    client.churned_on = (opened + dt.timedelta(days=90)).date()
+                    client.save(update_fields=["status", "churned_on"])
+
+
+def test_a_cross_department_review_and_the_impact_report(
+    browser: BrowserThread, live_server: LiveServer, team: dict[str, User], acme: Client
+) -> None:
+    base_url = live_server.url
+    shipping = Department.objects.get(slug="shipping")
+    Department.objects.filter(pk=shipping.pk).update(head=team["sia"])
+    open_incident(
+        actor=team["olivia"],
+        client=acme,
+        title="Probes arrived cracked",
+        category="wrong_delivery",
+        severity=2,
+        responsible_department=shipping,
+        automations=False,
+    )
+    _a_year_of_incidents(team["olivia"])
+    reviewed = browser.run(lambda page: review_the_client(page, base_url, acme.pk))
+    charts = browser.run(lambda page: impact_report(page, base_url))
+
+    for run in (reviewed, charts):
+        assert run.console_errors == []
+    agenda, action = reviewed.result
+    assert len(agenda) == 1 and "Probes arrived cracked" in agenda[0] and "Shipping" in agenda[0]
+    assert "Re-pack and re-ship the probes" in action and "Sia Shipper" in action
+    assert charts.result == 2

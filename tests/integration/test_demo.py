@@ -26,7 +26,6 @@ from retain.clients.choices import ClientStatus, LifecycleStage, TimelineKind
 from retain.clients.models import (
     Client,
     Contact,
-    EventType,
     OwnershipChange,
     SubscriptionLine,
     TimelineEntry,
@@ -44,6 +43,7 @@ from retain.demo.services import (
     delete_demo_company,
     load_demo_company,
 )
+from tests.demo import demo_company
 from tests.factories import ClientFactory
 
 AS_OF = date(2026, 6, 15)
@@ -61,12 +61,8 @@ LOGIN_LINE = (
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker) -> Iterator[DemoSummary]:
     """One demo company, committed, shared by the module's tests; removed afterwards."""
-    with django_db_blocker.unblock():
-        summary = load_demo_company(clients=CLIENTS, seed=SEED, as_of=AS_OF)
-    yield summary
-    with django_db_blocker.unblock():
-        delete_demo_company()
-        EventType.objects.filter(name__in=[name for name, _, _ in vocabulary.EVENT_TYPES]).delete()
+    with demo_company(django_db_blocker, clients=CLIENTS, seed=SEED, as_of=AS_OF) as summary:
+        yield summary
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client as Browser
 from django.utils import timezone
@@ -191,3 +192,71 @@ def test_start_and_complete_through_the_pages(owner, acme):
     assert "<strong>" not in detail or "Gather usage" in detail
     listing = browser.get("/playbooks/?by=department").content.decode()
     assert "The client&#x27;s owner" in listing or "The client's owner" in listing
+
+
+TASK_ROLES = [
+    "assignee",
+    "department_member",
+    "department_manager",
+    "other_member",
+    "other_manager",
+    "client_owner",
+    "client_backup",
+    "admin",
+    "former",
+    "anonymous",
+]
+MAY_COMPLETE = {
+    "assignee",
+    "department_member",
+    "department_manager",
+    "client_owner",
+    "client_backup",
+    "admin",
+}
+
+
+@pytest.mark.parametrize("role", TASK_ROLES)
+def test_who_may_complete_a_department_task(owner, teammate, manager, admin_user, role):
+    """A billing step: billing's members and manager act on it; other departments do not."""
+    billing = _department("billing")
+    head = UserFactory(email="bh@retain.test", department=billing, role=Role.MANAGER)
+    Department.objects.filter(pk=billing.pk).update(head=head)
+    playbook = Playbook.objects.create(slug="billing-check", name="Billing check")
+    services.publish_version(
+        actor=None,
+        playbook=playbook,
+        steps=[
+            services.StepSpec(
+                title="Check the first invoice",
+                responsible=StepOwner.DEPARTMENT,
+                department=billing,
+            )
+        ],
+    )
+    client = ClientFactory(owner=owner, backup_owner=teammate)
+    task = services.start_playbook(actor=owner, client=client, playbook=playbook).tasks.get()
+    people = {
+        "assignee": head,  # the department's head gets a department's step
+        "department_member": UserFactory(email="b1@retain.test", department=billing),
+        "department_manager": UserFactory(
+            email="b2@retain.test", department=billing, role=Role.MANAGER
+        ),
+        "other_member": UserFactory(email="s1@retain.test", department=_department("support")),
+        "other_manager": manager,  # manages shipping
+        "client_owner": owner,
+        "client_backup": teammate,
+        "admin": admin_user,
+        "former": UserFactory(email="f1@retain.test", department=billing, is_active=False),
+        "anonymous": AnonymousUser(),
+    }
+    assert task.assignee == head and task.department == billing
+    if role in MAY_COMPLETE:
+        services.complete_task(actor=people[role], task=task)
+        task.refresh_from_db()
+        assert task.completed_by == people[role]
+    else:
+        with pytest.raises(PermissionDenied):
+            services.complete_task(actor=people[role], task=task)
+        task.refresh_from_db()
+        assert task.completed_at is None

@@ -180,6 +180,35 @@ class ClientEditForm(forms.Form):
         return country
 
 
+class NewClientForm(forms.Form):
+    """A client won today: who they are, who owns them, and what the owner must know."""
+
+    external_id = forms.CharField(
+        max_length=100, label="External id", help_text="The id your other systems use."
+    )
+    name = forms.CharField(max_length=200)
+    segment = forms.CharField(max_length=100, required=False)
+    industry = forms.CharField(max_length=100, required=False)
+    country = forms.CharField(
+        max_length=2, required=False, help_text="Two-letter ISO code, e.g. DE"
+    )
+    owner = ListedModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+    )
+    backup_owner = ListedModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+        required=False,
+        label="Backup owner",
+    )
+    handoff_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Handoff note",
+        help_text="What the owner must know: what was sold, promised, and to whom.",
+    )
+
+    clean_country = ClientEditForm.clean_country
+
+
 class ChurnForm(forms.Form):
     """Record that the client left: when and why."""
 

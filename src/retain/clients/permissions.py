@@ -4,6 +4,7 @@ Roles (accounts.choices.Role):
 - admin: everything;
 - manager: everything for the clients of their department (a client belongs to the
   departments of its owner and backup owner), including reassigning owners;
+  managers and admins add new clients;
 - member: reads every client and writes to every timeline; edits the clients they
   own or back up.
 A handoff is acknowledged only by the person it was handed to, whatever their role.
@@ -54,11 +55,29 @@ def is_handed_the_client(user: Any, change: Any) -> bool:
     return change is not None and change.new_user_id == user.pk
 
 
+def works_on(user: Any, *, department_id: int | None, client: Any, person_id: int | None) -> bool:
+    """Whether a piece of work for ``client`` is ``user``'s: theirs (``person_id``), their
+    department's (as member or manager), or the client's owner's or backup's."""
+    in_department = (
+        department_id is not None
+        and user.department_id == department_id
+        and user.role in (Role.MEMBER, Role.MANAGER)
+    )
+    return in_department or user.pk in (person_id, client.owner_id, client.backup_owner_id)
+
+
 can_edit_client = is_team_member & (is_admin | manages_clients_department | owns_or_backs_up)
 can_reassign_owner = is_team_member & (is_admin | manages_clients_department)
 
+
+@rules.predicate
+def is_manager(user: Any) -> bool:
+    return bool(is_team_member(user) and user.role == Role.MANAGER)
+
+
 PERMISSIONS = {
     "clients.view_client": is_team_member,
+    "clients.add_client": is_admin | is_manager,
     "clients.change_client": can_edit_client,
     "clients.add_timeline_entry": is_team_member,
     "clients.reassign_owner": can_reassign_owner,

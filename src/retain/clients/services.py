@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -40,6 +40,7 @@ __all__ = [
     "StaleEdit",
     "acknowledge_handoff",
     "add_timeline_entry",
+    "create_client",
     "index_client_search",
     "mark_churned",
     "reassign_owner",
@@ -63,6 +64,102 @@ def _save_audited(client: Client, actor: User, reason: str, fields: list[str]) -
     client._history_user = actor  # type: ignore[attr-defined]
     client._change_reason = reason  # type: ignore[attr-defined]
     client.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _record_handoff(
+    client: Client,
+    role: str,
+    previous: User | None,
+    new_user: User,
+    actor: User,
+    note: str,
+    at: datetime,
+) -> OwnershipChange:
+    """The handoff the new person acknowledges, and its entry on the client's timeline."""
+    change = OwnershipChange.objects.create(
+        client=client,
+        role=role,
+        previous_user=previous,
+        new_user=new_user,
+        changed_by=actor,
+        changed_at=at,
+        note=note,
+    )
+    title = "Owner" if role == OwnerRole.OWNER else "Backup owner"
+    TimelineEntry.objects.create(
+        client=client,
+        occurred_at=at,
+        kind=TimelineKind.HANDOFF,
+        department=actor.department,
+        author=actor,
+        subject=f"{title}: {previous or 'nobody'} → {new_user}",
+        body=note,
+        source=change,
+    )
+    return change
+
+
+@transaction.atomic
+def create_client(
+    *,
+    actor: User,
+    external_id: str,
+    name: str,
+    owner: User,
+    handoff_note: str,
+    backup_owner: User | None = None,
+    segment: str = "",
+    industry: str = "",
+    country: str = "",
+    lifecycle_stage: str = LifecycleStage.ONBOARDING,
+) -> Client:
+    """Add a client won today, hand it to its owner with a note, and start onboarding.
+
+    The owner gets the handoff to acknowledge like any other; every playbook that a
+    new client triggers (onboarding, as seeded) starts at once.
+    """
+    require(actor, "clients.add_client")
+    errors: dict[str, str] = {}
+    if not handoff_note.strip():
+        errors["handoff_note"] = "a handoff note is required: what should the owner know?"
+    if not owner.is_active:
+        errors["owner"] = f"{owner} is no longer active"
+    if backup_owner is not None and backup_owner == owner:
+        errors["backup_owner"] = "the backup owner must be someone other than the owner"
+    if backup_owner is not None and not backup_owner.is_active:
+        errors["backup_owner"] = f"{backup_owner} is no longer active"
+    if Client.objects.filter(external_id=external_id.strip()).exists():
+        errors["external_id"] = f"a client with external id {external_id.strip()!r} exists"
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    client = Client(
+        external_id=external_id.strip(),
+        name=name.strip(),
+        segment=segment.strip(),
+        industry=industry.strip(),
+        country=country.strip().upper(),
+        lifecycle_stage=lifecycle_stage,
+        owner=owner,
+        backup_owner=backup_owner,
+        created_at=now,
+    )
+    client.full_clean()
+    client._history_user = actor  # type: ignore[attr-defined]
+    client._change_reason = "created"  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError:  # someone added the same external id a moment ago
+        raise ValidationError(
+            {"external_id": f"a client with external id {client.external_id!r} exists"}
+        ) from None
+    index_client_search(client_ids=[client.pk])
+    for role, person in ((OwnerRole.OWNER, owner), (OwnerRole.BACKUP, backup_owner)):
+        if person is not None:
+            _record_handoff(client, role, None, person, actor, handoff_note.strip(), now)
+    start_triggered(Trigger.NEW_CLIENT, client=client, reason="New client")
+    return client
 
 
 @transaction.atomic
@@ -147,27 +244,7 @@ def reassign_owner(
         )
     setattr(locked, field, new_user)
     _save_audited(locked, actor, f"{role} handed over", [field])
-    now = timezone.now()
-    change = OwnershipChange.objects.create(
-        client=locked,
-        role=role,
-        previous_user=previous,
-        new_user=new_user,
-        changed_by=actor,
-        changed_at=now,
-        note=note,
-    )
-    title = "Owner" if role == OwnerRole.OWNER else "Backup owner"
-    TimelineEntry.objects.create(
-        client=locked,
-        occurred_at=now,
-        kind=TimelineKind.HANDOFF,
-        department=actor.department,
-        author=actor,
-        subject=f"{title}: {previous or 'nobody'} → {new_user}",
-        body=note,
-        source=change,
-    )
+    change = _record_handoff(locked, role, previous, new_user, actor, note, timezone.now())
     if role == OwnerRole.OWNER:
         start_triggered(Trigger.OWNER_CHANGE, client=locked, reason=f"Handed to {new_user}")
     return change

@@ -5,6 +5,7 @@ from retain.clients import views
 urlpatterns = [
     path("", views.my_clients, name="home"),
     path("clients/", views.client_list, name="client-list"),
+    path("clients/new/", views.new_client, name="client-new"),
     path("clients/export.csv", views.client_list_csv, name="client-list-csv"),
     path("records/", views.record_completeness, name="record-completeness"),
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),

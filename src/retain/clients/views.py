@@ -17,6 +17,7 @@ from retain.clients.forms import (
     ChurnForm,
     ClientEditForm,
     ClientFilterForm,
+    NewClientForm,
     ReassignForm,
     TimelineEntryForm,
     TimelineFilterForm,
@@ -57,6 +58,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "query": query.urlencode(),
             "sort": filters.sort,
+            "can_add": may(request.user, "clients.add_client"),
         },
     )
 
@@ -240,6 +242,21 @@ def client_history(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         return response
     return render(request, "clients/client_history.html", {"client": client, "changes": changes})
+
+
+def new_client(request: HttpRequest) -> HttpResponse:
+    """Add a client won today; its owner gets the handoff and onboarding starts."""
+    require(request.user, "clients.add_client")
+    form = NewClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.create_client(actor=actor(request), **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{client.name} added; onboarding has started.")
+            return redirect("client-detail", pk=client.pk)
+    return render(request, "clients/client_new.html", {"form": form})
 
 
 def edit_client(request: HttpRequest, pk: int) -> HttpResponse:

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, ProtectedError, QuerySet
 from django.utils import timezone
@@ -44,6 +45,7 @@ from retain.demo.records import DemoCompany, to_date
 from retain.demo.selectors import DemoLogin, get_demo_logins
 from retain.documents.choices import DocumentKind
 from retain.documents.models import Document, DocumentLine
+from retain.incidents.choices import IncidentCategory, IncidentStatus
 from retain.incidents.models import Incident
 from retain.transfer.bulk import write_events
 
@@ -136,7 +138,7 @@ def load_demo_company(
         refresh_client_revenue(client_ids=client_ids, on=as_of - timedelta(days=1))
         _write_transactions(company, client_ids)
         _write_ownership(company, client_ids, staff)
-        _write_timeline(company, client_ids, staff, departments)
+        _write_timeline(company, client_ids, staff, departments, seed=seed, as_of=as_of)
         _write_usage(company, client_ids)
         write_document_chains(chains, client_ids)
         _write_initial_history(client_ids)
@@ -465,12 +467,69 @@ def _write_ownership(company: DemoCompany, client_ids: list[int], staff: list[Us
     )
 
 
+# Severity and target hours of the demo's past incidents, by department (the SLA
+# targets as seeded: severity 2 within 72 h, 3 within 168 h).
+DEMO_INCIDENT_SEVERITY = {"shipping": 2, "production": 2, "product": 3, "billing": 3}
+DEMO_TARGET_HOURS = {1: 24, 2: 72, 3: 168, 4: 336}
+
+
+def _demo_incident_category(department: str, subject: str) -> IncidentCategory:
+    if department == "shipping":
+        late = "late" in subject.lower() or "overdue" in subject.lower()
+        return IncidentCategory.LATE_DELIVERY if late else IncidentCategory.WRONG_DELIVERY
+    if department == "billing":
+        return IncidentCategory.BILLING_ERROR
+    if department in ("production", "product"):
+        return IncidentCategory.PRODUCT_DEFECT
+    if department == "support":
+        return IncidentCategory.UNANSWERED_REQUEST
+    return IncidentCategory.POOR_SERVICE
+
+
 def _write_timeline(
     company: DemoCompany,
     client_ids: list[int],
     staff: list[User],
     departments: dict[str, Department],
+    *,
+    seed: int,
+    as_of: date,
 ) -> None:
+    """The timeline; each incident on it is also an Incident record (owned by its
+    department, resolved some hours later, within its SLA or not), so the inboxes and the
+    department impact report have a past."""
+    rng = np.random.default_rng(seed + 5)
+    now = _morning((as_of - EPOCH.date()).days)
+    incident_rows = [row for row in company.timeline if row.kind == "incident"]
+    incidents = []
+    for row in incident_rows:
+        severity = DEMO_INCIDENT_SEVERITY.get(row.department, 3)
+        target = DEMO_TARGET_HOURS[severity]
+        opened = _instant(row.occurred_us)
+        # Most are put right within the target; about a quarter take longer.
+        hours = float(target * rng.lognormal(-0.6, 0.6))
+        resolved = opened + timedelta(hours=hours)
+        done = resolved < now
+        incidents.append(
+            Incident(
+                client_id=client_ids[row.client],
+                title=row.subject[:200],
+                category=_demo_incident_category(row.department, row.subject),
+                severity=severity,
+                responsible_department_id=departments[row.department].pk,
+                owner_id=staff[row.author].pk,
+                opened_by_id=staff[row.author].pk,
+                opened_at=opened,
+                due_at=opened + timedelta(hours=target),
+                status=IncidentStatus.RESOLVED if done else IncidentStatus.IN_PROGRESS,
+                description=row.body,
+                resolution="Put right and confirmed with the client." if done else "",
+                resolved_at=resolved if done else None,
+            )
+        )
+    created = Incident.objects.bulk_create(incidents, batch_size=BATCH_SIZE)
+    source_of = {id(row): incident.pk for row, incident in zip(incident_rows, created, strict=True)}
+    incident_type = ContentType.objects.get_for_model(Incident)
     TimelineEntry.objects.bulk_create(
         (
             TimelineEntry(
@@ -481,6 +540,8 @@ def _write_timeline(
                 author_id=staff[row.author].pk,
                 subject=row.subject,
                 body=row.body,
+                source_type=incident_type if id(row) in source_of else None,
+                source_id=source_of.get(id(row)),
             )
             for row in company.timeline
         ),

@@ -1,4 +1,5 @@
-"""Reads of document chains, in bulk, as the consistency engine takes them."""
+"""Reads of document chains: in bulk, as the consistency engine takes them, and one
+client's for its documents page."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from retain.clients.models import Client
+from retain.documents.choices import DocumentKind
 from retain.documents.consistency import Doc, Line
 from retain.documents.models import Document, DocumentLine
 
@@ -134,3 +136,17 @@ def iter_client_chains(
             )
         for client_id, client_docs in by_client.items():
             yield chunk[client_id], client_docs
+
+
+def list_client_documents(*, client: Client) -> list[Document]:
+    """The client's documents with their lines, in chain order (kind), newest first."""
+    order = Case(
+        *(When(kind=kind, then=Value(n)) for n, kind in enumerate(DocumentKind)),
+        output_field=IntegerField(),
+    )
+    return list(
+        Document.objects.filter(client=client)
+        .select_related("follows")
+        .prefetch_related("lines")
+        .order_by(order, "-issued_on", "-pk")
+    )

@@ -4,6 +4,7 @@ from retain.incidents import views
 
 urlpatterns = [
     path("incidents/", views.inbox, name="incident-inbox"),
+    path("incidents/impact/", views.department_impact, name="department-impact"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/take/", views.take_incident, name="incident-take"),
     path("incidents/<int:pk>/resolve/", views.resolve_incident, name="incident-resolve"),

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from retain.clients.models import Client
 from retain.clients.permissions import may, require
+from retain.core.charts import Series, bar_chart, line_chart
 from retain.core.http import actor, chosen_department
-from retain.incidents import selectors, services
+from retain.incidents import reports, selectors, services
 from retain.incidents.forms import (
     AnswerTransferForm,
     IncidentForm,
@@ -22,6 +23,7 @@ from retain.incidents.forms import (
     TransferForm,
 )
 from retain.incidents.models import Incident, IncidentTransfer
+from retain.transfer.csvio import csv_writer, escape_cell
 
 
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -171,3 +173,102 @@ def resolve_incident(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("incident-detail", pk=pk)
     context = _detail_context(request, incident, resolve_form=form)
     return render(request, "incidents/incident_detail.html", context, status=422)
+
+
+IMPACT_CSV_HEADER = [
+    "department",
+    "month",
+    "active_clients",
+    "incidents",
+    "incidents_per_100_clients",
+    "resolved",
+    "mean_hours_to_resolve",
+    "sla_breaches",
+    "clients_affected",
+    "mrr_affected",
+    "with_incident",
+    "with_incident_churned_6m",
+    "without_incident",
+    "without_incident_churned_6m",
+    "churn_window_closed",
+]
+
+
+def department_impact(request: HttpRequest) -> HttpResponse:
+    """Per department and month: incidents per 100 clients, time to resolve, SLA
+    breaches, revenue affected, and later churn with against without its incidents."""
+    require(request.user, "clients.view_client")
+    try:
+        months = min(36, max(3, int(request.GET.get("months", reports.DEFAULT_MONTHS))))
+    except ValueError:
+        months = reports.DEFAULT_MONTHS
+    report = reports.department_impact_report(months=months)
+    names = {d.pk: d.name for d in report.departments}
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="department-impact.csv"'
+        writer = csv_writer(response)
+        writer.writerow(IMPACT_CSV_HEADER)
+        for row in report.rows:
+            hours = row.mean_hours_to_resolve
+            writer.writerow(
+                [
+                    escape_cell(names[row.department_id]),
+                    f"{row.month:%Y-%m}",
+                    row.active_clients,
+                    row.incidents,
+                    f"{row.incidents_per_100_clients:.2f}",
+                    row.resolved,
+                    "" if hours is None else f"{hours:.1f}",
+                    row.sla_breaches,
+                    row.clients_affected,
+                    f"{row.revenue_affected:.2f}",
+                    row.churn.with_incident,
+                    row.churn.with_incident_churned,
+                    row.churn.without_incident,
+                    row.churn.without_incident_churned,
+                    "yes" if row.window_closed else "no",
+                ]
+            )
+        return response
+    labels = [f"{month:%b %y}" for month in report.months]
+    pooled = [(d, report.pooled_churn(d)) for d in report.departments]
+    trend = line_chart(
+        title="Incidents per 100 active clients",
+        description="Incidents each department caused, per 100 active clients, by month.",
+        labels=labels,
+        series=[
+            Series(d.name, [r.incidents_per_100_clients for r in report.for_department(d)])
+            for d in report.departments
+        ],
+    )
+    churn = bar_chart(
+        title=f"Churn within {report.churn_window_months} months",
+        description="Share of clients who left within the window, with an incident from "
+        "the department in the month against without, over the months whose window closed.",
+        labels=[d.name for d, _ in pooled],
+        series=[
+            Series(
+                "with its incidents",
+                [None if s.rate_with is None else 100 * s.rate_with for _, s in pooled],
+            ),
+            Series(
+                "without",
+                [None if s.rate_without is None else 100 * s.rate_without for _, s in pooled],
+            ),
+        ],
+        unit="%",
+    )
+    return render(
+        request,
+        "incidents/department_impact.html",
+        {
+            "report": report,
+            "months": months,
+            "month_choices": [3, 6, 12, 24, 36],
+            "tables": [(d, report.for_department(d)) for d in report.departments],
+            "pooled": pooled,
+            "trend_chart": trend,
+            "churn_chart": churn,
+        },
+    )

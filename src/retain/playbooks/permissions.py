@@ -12,26 +12,20 @@ from typing import Any
 
 import rules
 
-from retain.accounts.choices import Role
-from retain.clients.permissions import can_edit_client, is_admin, is_team_member
-
-
-@rules.predicate
-def is_manager(user: Any) -> bool:
-    return bool(is_team_member(user) and user.role == Role.MANAGER)
+from retain.clients.permissions import (
+    can_edit_client,
+    is_admin,
+    is_manager,
+    is_team_member,
+    works_on,
+)
 
 
 @rules.predicate
 def may_complete(user: Any, task: Any) -> bool:
-    if task is None:
-        return False
-    in_department = (
-        task.department_id is not None
-        and user.department_id == task.department_id
-        and user.role in (Role.MEMBER, Role.MANAGER)
+    return task is not None and works_on(
+        user, department_id=task.department_id, client=task.client, person_id=task.assignee_id
     )
-    client = task.client
-    return in_department or user.pk in (task.assignee_id, client.owner_id, client.backup_owner_id)
 
 
 rules.set_perm("playbooks.write_playbook", is_admin | is_manager)

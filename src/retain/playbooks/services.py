@@ -40,11 +40,17 @@ class StepSpec:
 
 
 def publish_version(
-    *, actor: User | None, playbook: Playbook, steps: Sequence[StepSpec]
+    *,
+    actor: User | None,
+    playbook: Playbook,
+    steps: Sequence[StepSpec],
+    based_on: int | None = None,
 ) -> PlaybookVersion:
     """Write ``steps`` as the playbook's next version; runs already started keep theirs.
 
-    ``actor`` None means Retain itself (seeding the standard playbooks).
+    ``actor`` None means Retain itself (seeding the standard playbooks). ``based_on``
+    is the version number the editor started from: when someone published another
+    version meanwhile, the edit is refused rather than silently replacing theirs.
     """
     if actor is not None:
         require(actor, "playbooks.write_playbook")
@@ -58,6 +64,11 @@ def publish_version(
     with transaction.atomic():
         Playbook.objects.select_for_update().get(pk=playbook.pk)
         latest = playbook.versions.aggregate(n=Max("number"))["n"] or 0
+        if based_on is not None and based_on != latest:
+            raise ValidationError(
+                f"Version {latest} was published while you edited version {based_on}: "
+                "reload the playbook and make your changes again."
+            )
         version = PlaybookVersion.objects.create(
             playbook=playbook, number=latest + 1, created_by=actor
         )

@@ -11,8 +11,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from retain.clients.models import Client
+from retain.clients.permissions import may, require
 from retain.core.http import actor, redirect_back
 from retain.playbooks import selectors, services
+from retain.playbooks.forms import StepFormSet, VersionForm, initial_steps
 from retain.playbooks.markdown import render_markdown
 from retain.playbooks.models import Playbook, Task
 
@@ -45,6 +47,45 @@ def playbook_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "playbook": playbook,
             "steps": [(step, guidance[step.pk]) for step in steps],
             "version": playbook.versions.order_by("-number").first(),
+            "can_edit": may(request.user, "playbooks.write_playbook"),
+        },
+    )
+
+
+def edit_playbook(request: HttpRequest, slug: str) -> HttpResponse:
+    """Rewrite a playbook's steps; saving publishes a new version (running ones keep theirs)."""
+    playbook = get_object_or_404(Playbook, slug=slug)
+    require(request.user, "playbooks.write_playbook")
+    version = services.current_version(playbook)
+    steps = selectors.get_current_steps(playbook=playbook)
+    refused = ""
+    if request.method == "POST":
+        formset = StepFormSet(request.POST, prefix="steps")
+        version_form = VersionForm(request.POST)
+        if formset.is_valid() and version_form.is_valid():
+            try:
+                published = services.publish_version(
+                    actor=actor(request),
+                    playbook=playbook,
+                    steps=formset.specs(),
+                    based_on=version_form.cleaned_data["based_on"] or 0,
+                )
+            except ValidationError as error:
+                refused = " ".join(error.messages)
+            else:
+                messages.success(request, f"{playbook.name}: version {published.number} published.")
+                return redirect("playbook-detail", slug=slug)
+    else:
+        formset = StepFormSet(initial=initial_steps(steps), prefix="steps")
+        version_form = VersionForm(initial={"based_on": version.number if version else 0})
+    return render(
+        request,
+        "playbooks/playbook_edit.html",
+        {
+            "playbook": playbook,
+            "formset": formset,
+            "version_form": version_form,
+            "refused": refused,
         },
     )
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import IO, Any, cast
 
 from retain.clients.models import Client, Contact, SubscriptionLine, Transaction, UsageEvent
+from retain.documents.attributes import format_attributes
 from retain.documents.models import DocumentLine
 from retain.incidents.models import Incident
 from retain.transfer.csvio import csv_writer, escape_cell
@@ -122,11 +123,6 @@ def _events() -> Iterator[list[str]]:
             format_float(value),
             text(user),
         ]
-
-
-def format_attributes(attributes: dict[str, object]) -> str:
-    """``colour=blue; size=L``, names sorted, as the documents import reads them."""
-    return "; ".join(f"{name}={value}" for name, value in sorted(attributes.items()))
 
 
 def _documents() -> Iterator[list[str]]:

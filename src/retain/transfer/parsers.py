@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from retain.documents.attributes import parse_attributes
 from retain.transfer.csvio import unescape_series
 
 Parsed = tuple[pl.Series, pl.Series]
@@ -317,10 +318,6 @@ class Choice:
         )
 
 
-# name=value pairs separated by semicolons: "colour=blue; size=L"
-_ATTRIBUTES = r"^\s*$|^\s*[^=;]+=[^;]*(;\s*[^=;]+=[^;]*)*;?\s*$"
-
-
 @dataclass(frozen=True)
 class Attributes:
     """Item attributes as ``name=value`` pairs separated by ``;`` (blank: none).
@@ -330,22 +327,15 @@ class Attributes:
 
     def __call__(self, values: pl.Series) -> Parsed:
         cleaned = unescape_series(values.str.strip_chars())
-        well_formed = cleaned.str.contains(_ATTRIBUTES)
         parsed: list[str | None] = []
         problems: list[str | None] = []
-        for text, ok in zip(cleaned.to_list(), well_formed.to_list(), strict=True):
-            if not ok:
+        for text in cleaned.to_list():
+            try:
+                pairs = parse_attributes(text or "")
+            except ValueError as error:
                 parsed.append(None)
-                problems.append("expected name=value pairs separated by ; (colour=blue; size=L)")
-                continue
-            pairs: dict[str, str] = {}
-            repeated = ""
-            for part in filter(None, (p.strip() for p in text.split(";"))):
-                name, _, value = part.partition("=")
-                name = name.strip().lower()
-                if name in pairs:
-                    repeated = name
-                pairs[name] = value.strip()
-            parsed.append(json.dumps(pairs, sort_keys=True, ensure_ascii=False))
-            problems.append(f"attribute {repeated!r} given twice" if repeated else None)
+                problems.append(str(error))
+            else:
+                parsed.append(json.dumps(pairs, sort_keys=True, ensure_ascii=False))
+                problems.append(None)
         return pl.Series(parsed, dtype=pl.String), pl.Series(problems, dtype=pl.String)
