@@ -233,28 +233,34 @@ def department_impact(request: HttpRequest) -> HttpResponse:
         return response
     labels = [f"{month:%b %y}" for month in report.months]
     pooled = [(d, report.pooled_churn(d)) for d in report.departments]
+    # Charted: the departments with incidents in the period (the tables list them all).
+    charted = [d for d in report.departments if any(r.incidents for r in report.for_department(d))]
+    charted_churn = [(d, split) for d, split in pooled if d in charted]
     trend = line_chart(
         title="Incidents per 100 active clients",
         description="Incidents each department caused, per 100 active clients, by month.",
         labels=labels,
         series=[
             Series(d.name, [r.incidents_per_100_clients for r in report.for_department(d)])
-            for d in report.departments
+            for d in charted
         ],
     )
     churn = bar_chart(
         title=f"Churn within {report.churn_window_months} months",
         description="Share of clients who left within the window, with an incident from "
         "the department in the month against without, over the months whose window closed.",
-        labels=[d.name for d, _ in pooled],
+        labels=[d.name for d, _ in charted_churn],
         series=[
             Series(
                 "with its incidents",
-                [None if s.rate_with is None else 100 * s.rate_with for _, s in pooled],
+                [None if s.rate_with is None else 100 * s.rate_with for _, s in charted_churn],
             ),
             Series(
                 "without",
-                [None if s.rate_without is None else 100 * s.rate_without for _, s in pooled],
+                [
+                    None if s.rate_without is None else 100 * s.rate_without
+                    for _, s in charted_churn
+                ],
             ),
         ],
         unit="%",
@@ -266,8 +272,9 @@ def department_impact(request: HttpRequest) -> HttpResponse:
             "report": report,
             "months": months,
             "month_choices": [3, 6, 12, 24, 36],
-            "tables": [(d, report.for_department(d)) for d in report.departments],
-            "pooled": pooled,
+            "tables": [(d, report.for_department(d)) for d in charted],
+            "pooled": charted_churn,
+            "quiet": [d for d in report.departments if d not in charted],
             "trend_chart": trend,
             "churn_chart": churn,
         },
