@@ -16,7 +16,19 @@ from typing import cast
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateTimeField,
+    Exists,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -366,6 +378,51 @@ class Client360:
     open_tasks: list[Task]
 
 
+def _client_page_signals() -> dict[str, RawSQL]:
+    """The client's last contact and whether it has open incidents, promises or tasks,
+    as correlated subqueries written in SQL.
+
+    The same as ``_last_contact()`` and three ``Exists`` in the ORM, but built in
+    microseconds: resolving four ORM subqueries cost ~2.5 ms of Python on every view of
+    the client page, more than running them (each is one index probe).
+    """
+    q = connection.ops.quote_name
+    client_id = f"{q(Client._meta.db_table)}.{q('id')}"
+
+    def table(model: type[Model]) -> str:
+        return q(model._meta.db_table)
+
+    def marks(values: tuple[str, ...]) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    return {
+        "last_contact_at": RawSQL(
+            f"SELECT occurred_at FROM {table(TimelineEntry)} WHERE client_id = {client_id}"
+            f" AND kind IN ({marks(CONTACT_KINDS)}) ORDER BY occurred_at DESC LIMIT 1",
+            [str(kind) for kind in CONTACT_KINDS],
+            output_field=DateTimeField(),
+        ),
+        "any_open_incident": RawSQL(
+            f"EXISTS (SELECT 1 FROM {table(Incident)} WHERE client_id = {client_id}"
+            f" AND status IN ({marks(OPEN_STATUSES)}))",
+            [str(status) for status in OPEN_STATUSES],
+            output_field=BooleanField(),
+        ),
+        "any_open_commitment": RawSQL(
+            f"EXISTS (SELECT 1 FROM {table(Commitment)} WHERE client_id = {client_id}"
+            " AND status = %s)",
+            [str(CommitmentStatus.OPEN)],
+            output_field=BooleanField(),
+        ),
+        "any_open_task": RawSQL(
+            f"EXISTS (SELECT 1 FROM {table(Task)} WHERE client_id = {client_id}"
+            " AND completed_at IS NULL)",
+            [],
+            output_field=BooleanField(),
+        ),
+    }
+
+
 def get_client_360(*, pk: int) -> Client360:
     """The client with its people, revenue records and ownership history (fixed queries)."""
     # Whether there is anything open to list, asked in the client's own query: most
@@ -373,18 +430,7 @@ def get_client_360(*, pk: int) -> Client360:
     # cost a query (a round trip and its compilation) on every view.
     client = (
         _with_people(Client.objects.all(), "owner", "backup_owner")
-        .annotate(
-            last_contact_at=_last_contact(),
-            any_open_incident=Exists(
-                Incident.objects.filter(client=OuterRef("pk"), status__in=OPEN_STATUSES)
-            ),
-            any_open_commitment=Exists(
-                Commitment.objects.filter(client=OuterRef("pk"), status=CommitmentStatus.OPEN)
-            ),
-            any_open_task=Exists(
-                Task.objects.filter(client=OuterRef("pk"), completed_at__isnull=True)
-            ),
-        )
+        .annotate(**_client_page_signals())
         .get(pk=pk)
     )
     today = timezone.localdate()
