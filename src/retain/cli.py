@@ -19,6 +19,8 @@ RETAIN_COMMANDS = {
     "check-consistency": "compare quotes, contracts, orders, deliveries and invoices; raise incidents",
     "open-incident": "raise an incident for a client: retain open-incident C-1 TITLE --category ... --department SLUG --as EMAIL",
     "alert-overdue": "mail the maker and keeper of each overdue promise to a client (run daily)",
+    "worker": "run background work until stopped: scheduled jobs and queued email",
+    "tick": "do what is due once (scheduled jobs, queued email) and exit: for cron",
     "plan-reviews": "plan this month's cross-department review of each top client (run monthly)",
     "createuser": "add a team member who can sign in",
 }

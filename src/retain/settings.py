@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "retain.playbooks",
     "retain.documents",
     "retain.reviews",
+    "retain.outbox",
+    "retain.worker",
     "retain.demo",
 ]
 
@@ -191,6 +193,9 @@ AXES_DISABLE_ACCESS_LOG = True
 RETAIN_BASE_URL = env_str("RETAIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MAILERS = {"default": parse_email_url(env_str("EMAIL_URL", "console://")).mailer(timeout=10)}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
+# How long a worker holds a claimed job (an email, a webhook) before another worker may
+# take it over, when the first has died.
+RETAIN_WORKER_LEASE_SECONDS = env_int("RETAIN_WORKER_LEASE_SECONDS", 300)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"

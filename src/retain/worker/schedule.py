@@ -1,0 +1,55 @@
+"""What the worker runs on its own, and when (times are in TIME_ZONE).
+
+Each job is a function of no arguments that is safe to run twice (it checks what it
+already did), so a run taken over from a dead worker does no harm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Job:
+    """Runs every day at ``at``; with ``monthly``, on the first day of each month only."""
+
+    name: str
+    at: time
+    run: Callable[[], object]
+    monthly: bool = False
+
+    def latest_due(self, now: datetime) -> datetime:
+        """The newest occurrence at or before ``now``."""
+        local = timezone.localtime(now)
+        day = local.date()
+        if self.monthly:
+            day = day.replace(day=1)
+        due = timezone.make_aware(datetime.combine(day, self.at))
+        if due > now:
+            previous = day - timedelta(days=1)
+            if self.monthly:
+                previous = previous.replace(day=1)
+            due = timezone.make_aware(datetime.combine(previous, self.at))
+        return due
+
+
+def _alert_overdue() -> object:
+    from retain.commitments.services import alert_overdue_commitments
+
+    return alert_overdue_commitments()
+
+
+def _plan_reviews() -> object:
+    from retain.reviews.services import plan_monthly_reviews
+
+    return len(plan_monthly_reviews(on=timezone.localdate()))
+
+
+JOBS: tuple[Job, ...] = (
+    Job("alert-overdue", time(7, 0), _alert_overdue),
+    Job("plan-reviews", time(6, 0), _plan_reviews, monthly=True),
+)

@@ -1,0 +1,175 @@
+"""Real `retain worker` processes delivering queued mail to a real SMTP server (aiosmtpd
+on loopback), on a database of their own (a file for SQLite; a fresh database on the
+same server for PostgreSQL): every message arrives exactly once with two workers at
+once, and when a worker is killed (SIGKILL) mid-batch and another takes over."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+
+from tests.mail import Inbox, _free_port
+
+pytestmark = pytest.mark.django_db
+
+EMAILS = 2_000
+LEASE_SECONDS = 3
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A database of the suite's kind that separate processes can share."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'worker.sqlite3'}"
+        return
+    settings = connection.settings_dict
+    name = f"retain_worker_{uuid.uuid4().hex[:8]}"
+    server = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def environment(database_url, smtp_server, tmp_path) -> dict[str, str]:
+    _, port = smtp_server
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        RETAIN_VAR_DIR=str(tmp_path / "var"),
+        EMAIL_URL=f"smtp://127.0.0.1:{port}",
+        RETAIN_WORKER_LEASE_SECONDS=str(LEASE_SECONDS),
+    )
+    retain(env, "init")
+    queue = (
+        "from retain.outbox.delivery import queue_email\n"
+        "from django.db import transaction\n"
+        "with transaction.atomic():\n"
+        f"    for n in range({EMAILS}):\n"
+        "        queue_email(key=f'test:{n}', to=f'client{n}@example.test',"
+        " subject=f'Message {n}', body='Hello')\n"
+    )
+    retain(env, "shell", "-c", queue)
+    return env
+
+
+def retain(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "retain", *args], env=env, check=True, capture_output=True
+    )
+
+
+def claimed_now(env: dict[str, str]) -> int:
+    """Messages a worker has claimed and not yet marked sent, as the database says."""
+    script = (
+        "from retain.outbox.models import OutgoingEmail\n"
+        "print(OutgoingEmail.objects.filter(status='claimed').count())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "retain", "shell", "-v", "0", "-c", script],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("a") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "retain", "worker", "--interval", "0.2"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_for(inbox: Inbox, count: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while len(inbox.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def delivered(inbox: Inbox) -> Counter[str]:
+    return Counter(message["Subject"] for _, message in inbox.messages)
+
+
+def stop(*workers: subprocess.Popen) -> None:
+    for worker in workers:
+        worker.send_signal(signal.SIGINT)
+    for worker in workers:
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def test_two_workers_send_each_message_once(environment, smtp_server, tmp_path):
+    inbox, _ = smtp_server
+    workers = [start_worker(environment, tmp_path / f"worker{n}.log") for n in (1, 2)]
+    started = time.monotonic()
+    try:
+        wait_for(inbox, EMAILS, seconds=60)
+        print(f"{len(inbox.messages)} delivered in {time.monotonic() - started:.1f} s")
+        time.sleep(LEASE_SECONDS + 1)  # long enough for a stray second copy to show
+    finally:
+        stop(*workers)
+    counts = delivered(inbox)
+    assert len(counts) == EMAILS, (tmp_path / "worker1.log").read_text()[-2000:]
+    assert max(counts.values()) == 1
+    assert len({message["Message-ID"] for _, message in inbox.messages}) == EMAILS
+    # Both took part: each claimed some of the batch.
+    logs = [(tmp_path / f"worker{n}.log").read_text() for n in (1, 2)]
+    assert all("running" in log for log in logs)
+
+
+def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(environment, smtp_server, tmp_path):
+    inbox, _ = smtp_server
+    first = start_worker(environment, tmp_path / "first.log")
+    try:
+        wait_for(inbox, 300, seconds=60)
+        first.send_signal(signal.SIGKILL)  # mid-batch: it holds claimed messages
+        first.wait(timeout=10)
+        at_kill = len(inbox.messages)
+        assert 300 <= at_kill < EMAILS
+        assert claimed_now(environment) > 0  # it died holding a claimed batch
+        second = start_worker(environment, tmp_path / "second.log")
+        try:
+            wait_for(inbox, EMAILS, seconds=90)
+            time.sleep(LEASE_SECONDS + 1)
+        finally:
+            stop(second)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    counts = delivered(inbox)
+    assert len(counts) == EMAILS
+    assert max(counts.values()) == 1
