@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "retain.reviews",
     "retain.outbox",
     "retain.worker",
+    "retain.surveys",
     "retain.demo",
 ]
 
@@ -196,6 +197,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
 # How long a worker holds a claimed job (an email, a webhook) before another worker may
 # take it over, when the first has died.
 RETAIN_WORKER_LEASE_SECONDS = env_int("RETAIN_WORKER_LEASE_SECONDS", 300)
+# How long a survey link may be answered.
+RETAIN_SURVEY_LINK_DAYS = env_int("RETAIN_SURVEY_LINK_DAYS", 14)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"

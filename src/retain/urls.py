@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("retain.playbooks.urls")),
     path("", include("retain.documents.urls")),
     path("", include("retain.reviews.urls")),
+    path("", include("retain.surveys.urls")),
 ]

@@ -78,8 +78,9 @@ def test_my_clients_runs_a_fixed_number_of_queries(
     browser = signed_in(owner)
     # session, user (with department); clients owned and backed up, counted with their
     # renewals due and then the page's ids (two of each: one per role); the page's clients
-    # (with last contact, open incidents and handoff state); handoffs to acknowledge.
-    with django_assert_num_queries(8):
+    # (with last contact, open incidents and handoff state); handoffs to acknowledge;
+    # survey answers to follow up.
+    with django_assert_num_queries(9):
         response = browser.get("/")
     assert response.status_code == 200
     assert len(response.context["view"].page) == count

@@ -36,6 +36,7 @@ PUBLIC_URL_NAMES = frozenset(
         "password_reset_done",
         "password_reset_confirm",
         "password_reset_complete",
+        "survey-answer",  # a client contact answers from an emailed, signed link
     }
 )
 
@@ -146,7 +147,7 @@ def test_the_walk_reaches_the_site_and_the_admin() -> None:
 
 
 @pytest.mark.django_db
-def test_the_only_public_pages_are_sign_in_and_password_reset() -> None:
+def test_the_only_public_pages_are_sign_in_password_reset_and_survey_links() -> None:
     public = [u for u in every_url() if u.name in PUBLIC_URL_NAMES]
 
     assert [u.url for u in public] == [
@@ -156,6 +157,7 @@ def test_the_only_public_pages_are_sign_in_and_password_reset() -> None:
         "/password-reset/sent/",
         "/reset/1/1/",
         "/reset/done/",
+        "/s/1/",
     ]
     statuses = {u.url: Client().get(u.url).status_code for u in public}
     # The code step only answers a session whose password was right: others start over.
@@ -166,6 +168,7 @@ def test_the_only_public_pages_are_sign_in_and_password_reset() -> None:
         "/password-reset/sent/": 200,
         "/reset/1/1/": 200,  # "this link is not valid"
         "/reset/done/": 200,
+        "/s/1/": 404,  # "this link is not valid": a tampered link records nothing
     }
     # The sign-in page's own stylesheet, served by WhiteNoise ahead of the resolver.
     stylesheet = Client().get("/static/retain/retain.css")

@@ -28,13 +28,16 @@ from retain.clients.models import Client, OwnershipChange
 from retain.clients.permissions import may, require
 from retain.core.http import actor, redirect_back
 from retain.playbooks.selectors import list_playbooks
+from retain.surveys.selectors import list_open_follow_ups_for
 from retain.transfer.csvio import csv_writer, escape_cell
 
 
 def my_clients(request: HttpRequest) -> HttpResponse:
     """Home: the clients I own or back up, and what needs my attention."""
-    view = selectors.get_my_clients(user=actor(request), page_number=request.GET.get("page"))
-    return render(request, "clients/my_clients.html", {"view": view})
+    me = actor(request)
+    view = selectors.get_my_clients(user=me, page_number=request.GET.get("page"))
+    follow_ups = list_open_follow_ups_for(user=me)
+    return render(request, "clients/my_clients.html", {"view": view, "follow_ups": follow_ups})
 
 
 def _filter_form(request: HttpRequest) -> ClientFilterForm:
