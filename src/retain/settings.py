@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "retain.outbox",
     "retain.worker",
     "retain.surveys",
+    "retain.webhooks",
     "retain.demo",
 ]
 
@@ -197,6 +198,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
 # How long a worker holds a claimed job (an email, a webhook) before another worker may
 # take it over, when the first has died.
 RETAIN_WORKER_LEASE_SECONDS = env_int("RETAIN_WORKER_LEASE_SECONDS", 300)
+# The first wait before a failed webhook delivery is tried again (then doubling).
+RETAIN_WEBHOOK_RETRY_SECONDS = env_int("RETAIN_WEBHOOK_RETRY_SECONDS", 30)
 # How long a survey link may be answered.
 RETAIN_SURVEY_LINK_DAYS = env_int("RETAIN_SURVEY_LINK_DAYS", 14)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

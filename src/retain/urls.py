@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("retain.documents.urls")),
     path("", include("retain.reviews.urls")),
     path("", include("retain.surveys.urls")),
+    path("", include("retain.webhooks.urls")),
 ]

@@ -21,6 +21,7 @@ from retain.incidents.choices import IncidentStatus, Severity
 from retain.incidents.models import Incident, IncidentTransfer, ResolutionTarget, TransferStatus
 from retain.playbooks.models import Trigger
 from retain.playbooks.services import start_triggered
+from retain.webhooks.delivery import emit_event
 
 logger = logging.getLogger(__name__)
 
@@ -140,11 +141,27 @@ def open_incident(
             incident.description,
             occurred_at=opened_at,
         )
+        emit_event("incident.opened", _event_data(incident))
         if automations:
             if severity == Severity.CRITICAL:
                 start_triggered(Trigger.SEVERITY_1_INCIDENT, client=client, reason=incident.title)
             transaction.on_commit(lambda: _notify(incident))
     return incident
+
+
+def _event_data(incident: Incident) -> dict[str, object]:
+    """What a webhook says of an incident."""
+    return {
+        "incident_id": incident.pk,
+        "client_external_id": incident.client.external_id,
+        "title": incident.title,
+        "category": incident.category,
+        "severity": incident.severity,
+        "responsible_department": incident.responsible_department.slug,
+        "opened_at": incident.opened_at,
+        "due_at": incident.due_at,
+        "url": f"{settings.RETAIN_BASE_URL}/incidents/{incident.pk}/",
+    }
 
 
 def _locked(incident: Incident, expected_version: int) -> Incident:
@@ -191,6 +208,7 @@ def resolve_incident(
         current._history_user = actor  # type: ignore[attr-defined]
         current.save(update_fields=["status", "resolution", "resolved_at", "owner", "version"])
         _timeline(current, actor, f"Incident resolved: {current.title}", current.resolution)
+        emit_event("incident.resolved", {**_event_data(current), "resolution": current.resolution})
     return current
 
 

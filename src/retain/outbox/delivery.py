@@ -30,16 +30,16 @@ import smtplib
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
+from retain.core.claims import claim_due, retry_delay
 from retain.core.email_url import SMTP_BACKEND
 from retain.outbox.models import EmailStatus, OutgoingEmail
 
@@ -84,27 +84,6 @@ def queue_email(
     return email
 
 
-def _claim(worker_id: str, limit: int) -> list[OutgoingEmail]:
-    now = timezone.now()
-    lease = timedelta(seconds=settings.RETAIN_WORKER_LEASE_SECONDS)
-    with transaction.atomic():
-        waiting = (
-            OutgoingEmail.objects.filter(due_at__lte=now)
-            .filter(
-                Q(status=EmailStatus.PENDING) | Q(status=EmailStatus.CLAIMED, lease_until__lt=now)
-            )
-            .order_by("due_at", "id")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            waiting = waiting.select_for_update(skip_locked=True)
-        claimed = list(waiting[:limit])
-        ids = [email.pk for email in claimed]
-        OutgoingEmail.objects.filter(pk__in=ids).update(
-            status=EmailStatus.CLAIMED, claimed_by=worker_id, lease_until=now + lease
-        )
-    return claimed
-
-
 def _mark_sent(email: OutgoingEmail, worker_id: str) -> bool:
     with transaction.atomic():
         return bool(
@@ -117,7 +96,7 @@ def _mark_sent(email: OutgoingEmail, worker_id: str) -> bool:
 def _retry_later(email: OutgoingEmail, worker_id: str, error: str, *, permanent: bool) -> None:
     attempts = email.attempts + 1
     failed = permanent or attempts >= MAX_ATTEMPTS
-    delay = timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
+    delay = retry_delay(attempts, base_seconds=30, cap_seconds=6 * 3600)
     OutgoingEmail.objects.filter(pk=email.pk, claimed_by=worker_id).update(
         status=EmailStatus.FAILED if failed else EmailStatus.PENDING,
         attempts=attempts,
@@ -207,7 +186,7 @@ class _Abandoned(Exception):
 
 def deliver_due_emails(*, worker_id: str, limit: int = 50) -> int:
     """Claim up to ``limit`` due messages and send them; returns how many went out."""
-    claimed = _claim(worker_id, limit)
+    claimed = claim_due(OutgoingEmail, worker_id, limit)
     if not claimed:
         return 0
     if settings.MAILERS["default"]["BACKEND"] != SMTP_BACKEND:

@@ -30,6 +30,7 @@ from retain.surveys.models import (
     SurveyKind,
     is_unhappy,
 )
+from retain.webhooks.delivery import emit_event
 
 SIGNING_SALT = "retain.surveys.invitation"
 FOLLOW_UP_BUSINESS_DAYS = 2
@@ -180,6 +181,18 @@ def answer_survey(*, signed_token: str, score: int, comment: str = "") -> Respon
         )
         if is_unhappy(survey.kind, score):
             _open_follow_up(response, contact, label, now)
+        emit_event(
+            "survey.answered",
+            {
+                "survey": survey.name,
+                "kind": survey.kind,
+                "score": score,
+                "comment": response.comment,
+                "client_external_id": Client.objects.get(pk=invitation.client_id).external_id,
+                "contact": contact.name,
+                "answered_at": now,
+            },
+        )
     return response
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
 from retain.outbox.delivery import deliver_due_emails
+from retain.webhooks.delivery import deliver_due_webhooks
 from retain.worker.models import ScheduledRun
 from retain.worker.schedule import JOBS, Job
 
@@ -34,6 +35,11 @@ def new_worker_id() -> str:
 class Round:
     jobs_run: int
     emails_sent: int
+    webhooks_delivered: int = 0
+
+    @property
+    def did_something(self) -> bool:
+        return bool(self.jobs_run or self.emails_sent or self.webhooks_delivered)
 
 
 def _claim_occurrence(job: Job, worker_id: str) -> ScheduledRun | None:
@@ -74,13 +80,14 @@ def run_due_jobs(worker_id: str) -> int:
     return ran
 
 
-def run_once(worker_id: str, *, mail_batch: int = 50) -> Round:
-    """One round: due scheduled jobs, then every due email (in batches)."""
+def run_once(worker_id: str, *, batch: int = 50) -> Round:
+    """One round: due scheduled jobs, every due email, then one batch of webhooks."""
     jobs = run_due_jobs(worker_id)
     sent = 0
-    while batch := deliver_due_emails(worker_id=worker_id, limit=mail_batch):
-        sent += batch
-    return Round(jobs_run=jobs, emails_sent=sent)
+    while emails := deliver_due_emails(worker_id=worker_id, limit=batch):
+        sent += emails
+    hooks = deliver_due_webhooks(worker_id=worker_id, limit=batch)
+    return Round(jobs_run=jobs, emails_sent=sent, webhooks_delivered=hooks)
 
 
 def run_forever(worker_id: str, *, interval: float = 1.0) -> None:
@@ -88,6 +95,5 @@ def run_forever(worker_id: str, *, interval: float = 1.0) -> None:
     log.info("worker %s started", worker_id)
     while True:
         close_old_connections()
-        done = run_once(worker_id)
-        if not (done.jobs_run or done.emails_sent):
+        if not run_once(worker_id).did_something:
             time.sleep(interval)

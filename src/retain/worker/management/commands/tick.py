@@ -13,4 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         done = run_once(new_worker_id())
-        self.stdout.write(f"{done.jobs_run} job(s) run, {done.emails_sent} email(s) sent.")
+        self.stdout.write(
+            f"{done.jobs_run} job(s) run, {done.emails_sent} email(s) sent, "
+            f"{done.webhooks_delivered} webhook(s) delivered."
+        )
