@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "retain.worker",
     "retain.surveys",
     "retain.webhooks",
+    "retain.cadences",
     "retain.demo",
 ]
 

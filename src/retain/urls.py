@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("retain.reviews.urls")),
     path("", include("retain.surveys.urls")),
     path("", include("retain.webhooks.urls")),
+    path("", include("retain.cadences.urls")),
 ]

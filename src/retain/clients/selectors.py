@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import itertools
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,7 +35,7 @@ from django.utils import timezone
 
 from retain.accounts.choices import Role
 from retain.accounts.models import PERSON_COLUMNS, User
-from retain.clients.choices import TimelineKind
+from retain.clients.choices import ClientStatus, TimelineKind
 from retain.clients.models import (
     Client,
     ClientSearchTerm,
@@ -224,6 +225,16 @@ def _ordering(sort: str) -> list[str]:
         descending = True
     first, *rest = fields
     return [f"-{first}" if descending else first, *rest, "pk"]
+
+
+def top_clients(share: float, *, segment: str = "") -> QuerySet[Client]:
+    """The ``share`` (0 to 1) of active paying clients with the highest MRR (of one
+    segment when given): the top 20% that bring most of the revenue, say."""
+    paying = Client.objects.filter(status=ClientStatus.ACTIVE, mrr__gt=0)
+    if segment:
+        paying = paying.filter(segment=segment)
+    count = math.ceil(share * paying.count())
+    return paying.order_by("-mrr", "pk")[:count]
 
 
 def list_segments() -> list[str]:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from retain.cadences.selectors import touches_due_for
 from retain.clients import selectors, services
 from retain.clients.completeness import check_records, summarize
 from retain.clients.forms import (
@@ -37,7 +38,11 @@ def my_clients(request: HttpRequest) -> HttpResponse:
     me = actor(request)
     view = selectors.get_my_clients(user=me, page_number=request.GET.get("page"))
     follow_ups = list_open_follow_ups_for(user=me)
-    return render(request, "clients/my_clients.html", {"view": view, "follow_ups": follow_ups})
+    return render(
+        request,
+        "clients/my_clients.html",
+        {"view": view, "follow_ups": follow_ups, "touches": touches_due_for(me)},
+    )
 
 
 def _filter_form(request: HttpRequest) -> ClientFilterForm:

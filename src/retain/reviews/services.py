@@ -3,7 +3,6 @@ open for the client), write its minutes, and follow its action items to completi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -13,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from retain.accounts.models import Department, User
-from retain.clients.choices import ClientStatus, TimelineKind
+from retain.clients.choices import TimelineKind
 from retain.clients.models import Client
 from retain.clients.permissions import require
+from retain.clients.selectors import top_clients
 from retain.clients.timeline import log_record_on_timeline
 from retain.commitments.models import Commitment, CommitmentStatus
 from retain.documents.services import describe, find_all_mismatches
@@ -167,12 +167,10 @@ def plan_review(
 def plan_monthly_reviews(*, on: date, share: float = TOP_SHARE) -> list[ClientReview]:
     """Plan a review on ``on`` for each top client (the ``share`` of active paying
     clients with the highest MRR) that has none in that month yet. Safe to run again."""
-    paying = Client.objects.filter(status=ClientStatus.ACTIVE, mrr__gt=0)
-    top = math.ceil(share * paying.count())
     reviewed = ClientReview.objects.filter(
         scheduled_for__year=on.year, scheduled_for__month=on.month
     ).values("client_id")
-    clients = paying.order_by("-mrr", "pk")[:top].select_related("owner", "backup_owner")
+    clients = top_clients(share).select_related("owner", "backup_owner")
     already = set(reviewed.values_list("client_id", flat=True))
     return [
         plan_review(

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from retain.cadences import views
+
+urlpatterns = [path("cadences/", views.cadences, name="cadences")]
