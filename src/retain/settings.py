@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "retain.surveys",
     "retain.webhooks",
     "retain.cadences",
+    "retain.councils",
     "retain.demo",
 ]
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("retain.surveys.urls")),
     path("", include("retain.webhooks.urls")),
     path("", include("retain.cadences.urls")),
+    path("", include("retain.councils.urls")),
 ]
