@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "retain.webhooks",
     "retain.cadences",
     "retain.councils",
+    "retain.alerts",
     "retain.demo",
 ]
 

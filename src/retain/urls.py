@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("retain.webhooks.urls")),
     path("", include("retain.cadences.urls")),
     path("", include("retain.councils.urls")),
+    path("", include("retain.alerts.urls")),
 ]

@@ -49,7 +49,21 @@ def _plan_reviews() -> object:
     return len(plan_monthly_reviews(on=timezone.localdate()))
 
 
+def _raise_alerts() -> object:
+    from retain.alerts.services import raise_alerts
+
+    return raise_alerts()
+
+
+def _send_digests() -> object:
+    from retain.alerts.services import send_digests
+
+    return send_digests()
+
+
 JOBS: tuple[Job, ...] = (
     Job("alert-overdue", time(7, 0), _alert_overdue),
     Job("plan-reviews", time(6, 0), _plan_reviews, monthly=True),
+    Job("raise-alerts", time(6, 30), _raise_alerts),
+    Job("send-digests", time(7, 30), _send_digests),
 )
