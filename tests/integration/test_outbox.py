@@ -94,3 +94,12 @@ def test_occurrences_fall_on_their_day_and_month():
     assert monthly.latest_due(now) == timezone.make_aware(dt.datetime(2026, 12, 1, 6, 0))
     early = timezone.make_aware(dt.datetime(2026, 12, 1, 5, 0))
     assert monthly.latest_due(early) == timezone.make_aware(dt.datetime(2026, 11, 1, 6, 0))
+
+
+def test_the_console_mailer_writes_each_message_once(settings, capsys):
+    settings.MAILERS = {"default": {"BACKEND": "retain.core.mail.ConsoleBackend"}}
+    _queue(7)
+    assert deliver_due_emails(worker_id="demo") == 1
+    assert deliver_due_emails(worker_id="demo") == 0
+    assert capsys.readouterr().err.count("Subject: Hello 7") == 1
+    assert OutgoingEmail.objects.get().status == EmailStatus.SENT

@@ -35,7 +35,7 @@ from email import policy
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -107,7 +107,7 @@ def _retry_later(email: OutgoingEmail, worker_id: str, error: str, *, permanent:
     )
 
 
-def _message_bytes(email: OutgoingEmail) -> bytes:
+def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body,
@@ -119,8 +119,12 @@ def _message_bytes(email: OutgoingEmail) -> bytes:
         message.attach_alternative(email.html_body, "text/html")
     for attachment in email.attachments:
         message.attach(attachment["filename"], attachment["content"], attachment["content_type"])
+    return message
+
+
+def _message_bytes(email: OutgoingEmail) -> bytes:
     # The SMTP policy writes CRLF line ends, as the DATA command needs.
-    return message.message().as_bytes(policy=policy.SMTP)
+    return _message(email).message().as_bytes(policy=policy.SMTP)
 
 
 def _smtp() -> smtplib.SMTP:
@@ -229,18 +233,9 @@ def _reset(client: smtplib.SMTP | None) -> smtplib.SMTP | None:
 
 def _deliver_without_smtp(claimed: list[OutgoingEmail], worker_id: str) -> int:
     """The console mailer (the demo): write each message, then mark it sent."""
-    mailer = get_connection()
     sent = 0
     for email in claimed:
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[email.to],
-            headers={"Message-ID": email.message_id},
-            connection=mailer,
-        )
         if _mark_sent(email, worker_id):
-            message.send()
+            _message(email).send()
             sent += 1
     return sent
