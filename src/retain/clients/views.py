@@ -41,7 +41,7 @@ def my_clients(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clients/my_clients.html",
-        {"view": view, "follow_ups": follow_ups, "touches": touches_due_for(me)},
+        {"view": view, "follow_ups": follow_ups, "touches": touches_due_for(view.page.rows)},
     )
 
 
