@@ -1,5 +1,6 @@
-"""Cadence compliance in the browser: an owner sees an overdue touch on My clients, logs
-a call on the client's timeline, and the touch is kept (My clients and Cadences agree)."""
+"""Cadence compliance in the browser: an owner follows My clients to their overdue
+touches, logs a call on the client's timeline, and the touch is kept (their list and the
+compliance table agree)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ OWNER_30 = "Top 20%: a touch by the owner every 30 days"
 
 def keep_the_cadence(page: Page, base_url: str, client_pk: int) -> tuple[str, str, str, str]:
     sign_in(page, base_url, "olivia.owner@retain.test")
+    page.get_by_role("link", name="Your cadence touches due and overdue").click()
     touches = page.locator("section", has=page.locator("#touches-title"))
     before = touches.inner_text()
     page.goto(f"{base_url}/cadences/?by=rule")
@@ -36,8 +38,8 @@ def keep_the_cadence(page: Page, base_url: str, client_pk: int) -> tuple[str, st
     page.get_by_label("Subject").fill("Quarterly check-in call with Greta")
     page.get_by_role("button", name="Add to timeline").click()
     page.locator(".timeline .subject", has_text="Quarterly check-in call").wait_for()
-    page.goto(f"{base_url}/")
-    after = page.locator("main").inner_text()
+    page.goto(f"{base_url}/cadences/?mine=1")
+    after = page.locator("section", has=page.locator("#touches-title")).inner_text()
     page.goto(f"{base_url}/cadences/?by=rule")
     page.screenshot(path=SCREENSHOTS / "cadences.png")
     compliance = page.locator("section", has=page.locator("#compliance-title"))

@@ -77,16 +77,15 @@ def test_the_top_fifth_is_covered_and_only_the_right_touches_count(owner, teamma
     assert by_department == {"Account management": 6}
 
 
-def test_my_clients_lists_my_due_and_overdue_touches(owner, book):
-    mine = touches_due_for(Client.objects.filter(owner=owner))
+def test_an_owner_sees_their_due_and_overdue_touches(owner, book):
+    mine = touches_due_for(owner)
     assert {t.client.pk for t in mine} == {book[9].pk}
     assert all(t.overdue for t in mine) and len(mine) == 3
-    page = signed_in(owner).get("/").content.decode()
-    assert "Touches due" in page and OWNER_30 in page and "overdue since" in page
+    page = signed_in(owner).get("/cadences/?mine=1").content.decode()
+    assert "Your touches due" in page and OWNER_30 in page and "overdue since" in page
+    assert "/cadences/?mine=1" in signed_in(owner).get("/").content.decode()
     _touch(book[9], owner, "meeting")
-    assert [t.rule.name for t in touches_due_for(Client.objects.filter(owner=owner))] == [
-        EXEC_90
-    ]  # executive still due
+    assert [t.rule.name for t in touches_due_for(owner)] == [EXEC_90]  # executive still due
 
 
 def test_the_cadences_page_and_who_may_add_rules(owner, manager, book):

@@ -79,10 +79,8 @@ def test_my_clients_runs_a_fixed_number_of_queries(
     # session, user (with department); clients owned and backed up, counted with their
     # renewals due and then the page's ids (two of each: one per role); the page's clients
     # (with last contact, open incidents and handoff state); handoffs to acknowledge;
-    # survey answers to follow up; touches due on this page: the cadence rules, the top
-    # fifth's MRR floor (count, then the floor; cached for a minute after), and the
-    # covered clients' last touches under every rule at once.
-    with django_assert_num_queries(13):
+    # survey answers to follow up.
+    with django_assert_num_queries(9):
         response = browser.get("/")
     assert response.status_code == 200
     assert len(response.context["view"].page) == count

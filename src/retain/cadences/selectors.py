@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from retain.accounts.models import User
@@ -122,59 +122,12 @@ def touches(
     return found
 
 
-def _covers(rule: CadenceRule, client: Client) -> bool:
-    if client.status != ClientStatus.ACTIVE or (rule.segment and client.segment != rule.segment):
-        return False
-    if rule.top_share is None:
-        return True
-    floor = _mrr_floor(rule.top_share, rule.segment)
-    return floor is not None and client.mrr >= floor
-
-
-def _last_touch(rule: CadenceRule) -> Subquery:
-    """The newest touch that counts for ``rule``, walking the client's timeline index
-    from the newest entry and stopping at the first match."""
-    entries = TimelineEntry.objects.filter(client=OuterRef("pk"), kind__in=rule.kinds)
-    if rule.by == TouchBy.OWNER:
-        entries = entries.filter(
-            Q(author_id=OuterRef("owner_id")) | Q(author_id=OuterRef("backup_owner_id"))
-        )
-    elif rule.by == TouchBy.EXECUTIVE:
-        entries = entries.filter(author__department__slug="executive")
-    return Subquery(entries.order_by("-occurred_at").values("occurred_at")[:1])
-
-
-def touches_for(clients: Iterable[Client]) -> list[Touch]:
-    """The touches of these clients (a page of them) under every active rule that covers
-    them: one query for the rules, one for the clients' last touches."""
-    rules = list(CadenceRule.objects.filter(is_active=True))
-    covered = {client.pk: client for client in clients if any(_covers(r, client) for r in rules)}
-    if not covered:
-        return []
-    last = {
-        row["pk"]: row
-        for row in Client.objects.filter(pk__in=list(covered))
-        .annotate(**{f"rule_{rule.pk}": _last_touch(rule) for rule in rules})
-        .values("pk", *(f"rule_{rule.pk}" for rule in rules))
-    }
-    found = []
-    for client in covered.values():
-        for rule in rules:
-            if not _covers(rule, client):
-                continue
-            moment = last[client.pk][f"rule_{rule.pk}"]
-            last_day = timezone.localtime(moment).date() if moment else None
-            since = last_day or timezone.localtime(client.created_at).date()
-            found.append(Touch(rule, client, last_day, since + timedelta(days=rule.every_days)))
-    return found
-
-
-def touches_due_for(clients: Iterable[Client]) -> list[Touch]:
-    """Of these clients (a page of My clients), the touches overdue or due within a week,
-    soonest first."""
+def touches_due_for(user: User) -> list[Touch]:
+    """The person's touches (as owner or backup) overdue or due within a week, soonest
+    first."""
     horizon = timezone.localdate() + timedelta(days=DUE_SOON_DAYS)
     return sorted(
-        (t for t in touches_for(clients) if t.due_on <= horizon),
+        (t for t in touches(only_for=user) if t.due_on <= horizon),
         key=lambda t: (t.due_on, t.client.name),
     )
 

@@ -54,6 +54,7 @@ def cadences(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Cadence added.")
                 return redirect("cadences")
+    mine = request.GET.get("mine") == "1"
     found = selectors.touches()
     overdue = sorted((t for t in found if t.overdue), key=lambda t: t.due_on)
     return render(
@@ -69,5 +70,6 @@ def cadences(request: HttpRequest) -> HttpResponse:
             "overdue_count": len(overdue),
             "form": form,
             "can_manage": may(request.user, "cadences.manage_rules"),
+            "mine": selectors.touches_due_for(actor(request)) if mine else None,
         },
     )

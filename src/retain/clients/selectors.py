@@ -54,17 +54,7 @@ from retain.playbooks.models import Task
 from retain.playbooks.selectors import list_client_tasks
 
 # What My clients shows of each client (see client_tags.my_client_rows).
-# segment and created_at: whether a cadence covers the client, and since when.
-MY_CLIENTS_COLUMNS = (
-    "name",
-    "status",
-    "mrr",
-    "renewal_on",
-    "owner",
-    "backup_owner",
-    "segment",
-    "created_at",
-)
+MY_CLIENTS_COLUMNS = ("name", "status", "mrr", "renewal_on", "owner", "backup_owner")
 
 
 # What the timeline shows of each entry (see client_tags.timeline_items).

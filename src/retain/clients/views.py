@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from retain.cadences.selectors import touches_due_for
 from retain.clients import selectors, services
 from retain.clients.completeness import check_records, summarize
 from retain.clients.forms import (
@@ -41,7 +40,7 @@ def my_clients(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clients/my_clients.html",
-        {"view": view, "follow_ups": follow_ups, "touches": touches_due_for(view.page.rows)},
+        {"view": view, "follow_ups": follow_ups},
     )
 
 
