@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from retain.accounts.models import User
 from retain.cadences.models import CadenceRule, TouchBy
 from retain.clients.choices import ClientStatus
 from retain.clients.models import Client, TimelineEntry
+from retain.clients.selectors import top_mrr_floor
 
 # A touch shows as due this many days before its day.
 DUE_SOON_DAYS = 7
@@ -42,21 +42,15 @@ class Touch:
 
 
 def _mrr_floor(share: Decimal, segment: str) -> Decimal | None:
-    """The MRR of the last client inside the top ``share`` (None: no paying client).
-
-    Cached for a minute: it moves with revenue, not with every page view.
+    """``top_mrr_floor``, cached for a minute: it moves with revenue, not with every
+    page view.
     """
 
-    def find() -> Decimal | None:
-        paying = Client.objects.filter(status=ClientStatus.ACTIVE, mrr__gt=0)
-        if segment:
-            paying = paying.filter(segment=segment)
-        count = math.ceil(float(share) * paying.count())
-        if not count:
-            return None
-        return paying.order_by("-mrr").values_list("mrr", flat=True)[count - 1]
-
-    return cache.get_or_set(f"cadences:floor:{share}:{segment}", find, timeout=60)
+    return cache.get_or_set(
+        f"cadences:floor:{share}:{segment}",
+        lambda: top_mrr_floor(share, segment=segment),
+        timeout=60,
+    )
 
 
 def _covered(rule: CadenceRule, only_for: User | None) -> list[Client]:

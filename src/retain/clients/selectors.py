@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import cast
 
 from django.core.cache import cache
@@ -227,14 +228,28 @@ def _ordering(sort: str) -> list[str]:
     return [f"-{first}" if descending else first, *rest, "pk"]
 
 
-def top_clients(share: float, *, segment: str = "") -> QuerySet[Client]:
-    """The ``share`` (0 to 1) of active paying clients with the highest MRR (of one
-    segment when given): the top 20% that bring most of the revenue, say."""
+def top_mrr_floor(share: float | Decimal, *, segment: str = "") -> Decimal | None:
+    """The MRR of the last client inside the top ``share`` (0 to 1) of active paying
+    clients (of one segment when given); None when no client pays."""
     paying = Client.objects.filter(status=ClientStatus.ACTIVE, mrr__gt=0)
     if segment:
         paying = paying.filter(segment=segment)
-    count = math.ceil(share * paying.count())
-    return paying.order_by("-mrr", "pk")[:count]
+    count = math.ceil(float(share) * paying.count())
+    if not count:
+        return None
+    return paying.order_by("-mrr").values_list("mrr", flat=True)[count - 1]
+
+
+def top_clients(share: float | Decimal, *, segment: str = "") -> QuerySet[Client]:
+    """The top ``share`` of active paying clients by MRR (the 20% that bring most of the
+    revenue, say), highest first; clients tied with the last one at the floor are in."""
+    floor = top_mrr_floor(share, segment=segment)
+    if floor is None:
+        return Client.objects.none()
+    clients = Client.objects.filter(status=ClientStatus.ACTIVE, mrr__gte=floor)
+    if segment:
+        clients = clients.filter(segment=segment)
+    return clients.order_by("-mrr", "pk")
 
 
 def list_segments() -> list[str]:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from retain.accounts.models import User
@@ -121,9 +122,7 @@ def record_meeting(
         locked.version += 1
         locked._history_user = actor  # type: ignore[attr-defined]
         locked.save(update_fields=["minutes", "held", "version"])
-        for row in locked.attendance.all():
-            row.attended = row.contact_id in set(attended)
-            row.save(update_fields=["attended"])
+        locked.attendance.update(attended=Q(contact_id__in=list(attended)))
         for action in actions:
             CouncilAction.objects.create(
                 meeting=locked, title=action.title.strip(), owner=action.owner, due_on=action.due_on

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from retain.accounts.models import Department, User
@@ -218,9 +219,7 @@ def record_minutes(
     locked.version += 1
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save(update_fields=["minutes", "status", "held_at", "version"])
-    for attendee in locked.attendees.all():
-        attendee.attended = attendee.person_id in set(present)
-        attendee.save(update_fields=["attended"])
+    locked.attendees.update(attended=Q(person_id__in=list(present)))
     for action in actions:
         item = ActionItem(
             review=locked,

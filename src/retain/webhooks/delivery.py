@@ -105,8 +105,10 @@ def _post(delivery: Delivery, endpoint: Endpoint) -> tuple[int | None, str, str]
 def deliver_due_webhooks(*, worker_id: str, limit: int = 50) -> int:
     """Claim up to ``limit`` due deliveries and POST them; returns how many succeeded."""
     delivered = 0
-    for delivery in claim_due(Delivery, worker_id, limit):
-        endpoint = Endpoint.objects.get(pk=delivery.endpoint_id)
+    claimed = claim_due(Delivery, worker_id, limit)
+    endpoints = Endpoint.objects.in_bulk({d.endpoint_id for d in claimed})
+    for delivery in claimed:
+        endpoint = endpoints[delivery.endpoint_id]
         started = time.perf_counter()
         status, error, excerpt = _post(delivery, endpoint)
         now = timezone.now()
