@@ -6,11 +6,12 @@ setup: .venv/.installed
 .venv/.installed: requirements.lock pyproject.toml scripts/bootstrap
 	bash scripts/bootstrap
 
-## Set everything up, load the demo company (once) and serve it at http://127.0.0.1:8000
+## Set everything up, load the demo company (once) and serve it at http://127.0.0.1:8000,
+## with a background worker beside it (queued mail, printed to the terminal; scheduled jobs)
 demo: setup
 	.venv/bin/retain init
 	.venv/bin/retain demo --if-empty
-	.venv/bin/retain serve
+	.venv/bin/retain worker & trap 'kill $$! 2>/dev/null' EXIT; .venv/bin/retain serve
 
 serve: setup
 	.venv/bin/retain serve

@@ -17,6 +17,7 @@ from retain.clients.models import TimelineEntry
 from retain.commitments import services
 from retain.commitments.models import Commitment, CommitmentStatus
 from retain.commitments.selectors import count_kept_and_broken, list_department_commitments
+from retain.outbox.delivery import deliver_due_emails
 from tests.factories import ClientFactory, UserFactory
 from tests.mail import Inbox
 
@@ -57,21 +58,19 @@ def test_a_promise_is_on_the_timeline_and_in_the_keepers_list(owner, acme):
     assert list_department_commitments(department=_department("support")) == [commitment]
 
 
-def test_overdue_promises_alert_both_sides_once(
-    owner, acme, servicer, smtp_inbox: Inbox, django_capture_on_commit_callbacks
-):
+def test_overdue_promises_alert_both_sides_once(owner, acme, servicer, smtp_inbox: Inbox):
     Department.objects.filter(slug="support").update(head=servicer)
     late = _promise(owner, acme, days=-1)
     _promise(owner, acme, days=0)  # due today: not yet overdue
     assert late.is_overdue
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.alert_overdue_commitments() == 1
-    assert [sorted(rcpt) for rcpt, _ in smtp_inbox.messages] == [
-        sorted([owner.email, servicer.email])
-    ]
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.alert_overdue_commitments() == 0  # told once
-    assert len(smtp_inbox.messages) == 1
+    assert services.alert_overdue_commitments() == 1
+    assert deliver_due_emails(worker_id="test") == 2
+    assert sorted(r for rcpt, _ in smtp_inbox.messages for r in rcpt) == sorted(
+        [owner.email, servicer.email]
+    )
+    assert services.alert_overdue_commitments() == 0  # told once
+    assert deliver_due_emails(worker_id="test") == 0
+    assert len(smtp_inbox.messages) == 2
 
 
 def test_kept_and_broken_are_counted_by_department(owner, acme, servicer):

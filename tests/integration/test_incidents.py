@@ -20,6 +20,8 @@ from retain.incidents import services
 from retain.incidents.choices import IncidentStatus, Severity
 from retain.incidents.models import Incident, ResolutionTarget
 from retain.incidents.selectors import list_department_inbox
+from retain.outbox.delivery import deliver_due_emails
+from retain.outbox.models import EmailStatus, OutgoingEmail
 from tests.factories import ClientFactory, UserFactory
 from tests.mail import Inbox
 
@@ -87,30 +89,46 @@ def test_an_edited_target_applies_to_incidents_opened_afterwards(owner, acme):
 
 
 def test_the_point_person_is_mailed_and_for_severity_1_the_department_head_too(
-    owner, acme, shipping_head, smtp_inbox: Inbox, django_capture_on_commit_callbacks
+    owner, acme, shipping_head, smtp_inbox: Inbox
 ):
-    # Mail goes after the commit; the test's transaction never commits, so run them here.
-    with django_capture_on_commit_callbacks(execute=True):
-        _open(owner, acme, severity=Severity.HIGH)
+    _open(owner, acme, severity=Severity.HIGH)
+    assert deliver_due_emails(worker_id="test") == 1
     assert [rcpt for rcpt, _ in smtp_inbox.messages] == [[owner.email]]
-    with django_capture_on_commit_callbacks(execute=True):
-        _open(owner, acme, severity=Severity.CRITICAL)
-    assert sorted(smtp_inbox.messages[1][0]) == sorted([owner.email, shipping_head.email])
+    _open(owner, acme, severity=Severity.CRITICAL)
+    assert deliver_due_emails(worker_id="test") == 2
+    assert sorted(r for rcpt, _ in smtp_inbox.messages[1:] for r in rcpt) == sorted(
+        [owner.email, shipping_head.email]
+    )
     subject = smtp_inbox.messages[1][1]["Subject"]
     assert "Acme" in subject and "critical" in subject
+    assert deliver_due_emails(worker_id="test") == 0  # each sent once
 
 
-def test_a_mail_server_that_is_down_costs_the_mail_not_the_incident(
-    owner, acme, settings, django_capture_on_commit_callbacks
+def test_the_mail_is_queued_with_the_incident_and_waits_out_a_mail_server_that_is_down(
+    owner, acme, settings, smtp_inbox: Inbox
 ):
     from retain.core.email_url import parse_email_url
 
+    working = settings.MAILERS
     # Nothing listens on port 9 (discard) on loopback here: the connection is refused.
     settings.MAILERS = {"default": parse_email_url("smtp://127.0.0.1:9").mailer(timeout=2)}
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        incident = _open(owner, acme, severity=Severity.CRITICAL)
-    assert len(callbacks) == 1
-    assert Incident.objects.filter(pk=incident.pk).exists()
+    incident = _open(owner, acme, severity=Severity.CRITICAL)
+    assert deliver_due_emails(worker_id="test") == 0
+    queued = OutgoingEmail.objects.get(key__startswith=f"incident:{incident.pk}:")
+    assert queued.status == EmailStatus.PENDING and queued.attempts == 1
+    settings.MAILERS = working
+    OutgoingEmail.objects.update(due_at=timezone.now())  # the backoff has passed
+    assert deliver_due_emails(worker_id="test") == 1
+    assert [rcpt for rcpt, _ in smtp_inbox.messages] == [[owner.email]]
+
+
+def test_an_incident_that_rolls_back_queues_no_mail(owner, acme):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _open(owner, acme, severity=Severity.CRITICAL)
+        raise RuntimeError("the caller failed after opening it")
+    assert not OutgoingEmail.objects.exists() and not Incident.objects.exists()
 
 
 def test_the_inbox_lists_open_incidents_soonest_due_first(owner, acme):

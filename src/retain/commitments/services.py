@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,8 +14,7 @@ from retain.clients.models import Client
 from retain.clients.permissions import require
 from retain.clients.timeline import log_record_on_timeline
 from retain.commitments.models import Commitment, CommitmentStatus
-
-logger = logging.getLogger(__name__)
+from retain.outbox.delivery import queue_email
 
 
 def _timeline(commitment: Commitment, actor: User | None, subject: str, body: str = "") -> None:
@@ -99,8 +95,8 @@ def alert_overdue_commitments(*, today: date | None = None) -> int:
     """Mail the maker and the keeper (or the keeping department's head) of each open
     commitment past its day, once each. Returns how many commitments were alerted.
 
-    Each commitment is marked in the same transaction that claims it, so two runs at
-    once never alert twice; the mail goes after the commit.
+    Each commitment is marked, and its mail queued, in the same transaction that claims
+    it, so two runs at once never alert twice.
     """
     today = today or timezone.localdate()
     alerted = 0
@@ -115,7 +111,7 @@ def alert_overdue_commitments(*, today: date | None = None) -> int:
             commitment.overdue_alerted_at = now
         Commitment.objects.bulk_update(due, ["overdue_alerted_at"])
         for commitment in due:
-            transaction.on_commit(functools.partial(_mail_overdue, commitment))
+            _mail_overdue(commitment)
             alerted += 1
     return alerted
 
@@ -123,18 +119,17 @@ def alert_overdue_commitments(*, today: date | None = None) -> int:
 def _mail_overdue(commitment: Commitment) -> None:
     keeper = commitment.keeper or commitment.keeper_department.head
     people = [p for p in (commitment.made_by, keeper) if p is not None and p.is_active and p.email]
-    recipients = sorted({p.email for p in people})
-    if not recipients:
-        return
-    try:
-        send_mail(
-            f"Overdue promise to {commitment.client.name}: {commitment.promise}"[:200],
-            f"{commitment.client.name} was promised, by {commitment.due_on:%Y-%m-%d}:\n\n"
-            f"{commitment.promise}\n\n"
-            f"Made by {commitment.made_by or 'someone'}; to be kept by "
-            f"{commitment.keeper or commitment.keeper_department}.\n",
-            None,
-            recipients,
+    subject = f"Overdue promise to {commitment.client.name}: {commitment.promise}"[:200]
+    body = (
+        f"{commitment.client.name} was promised, by {commitment.due_on:%Y-%m-%d}:\n\n"
+        f"{commitment.promise}\n\n"
+        f"Made by {commitment.made_by or 'someone'}; to be kept by "
+        f"{commitment.keeper or commitment.keeper_department}.\n"
+    )
+    for recipient in sorted({p.email for p in people}):
+        queue_email(
+            key=f"commitment:{commitment.pk}:overdue:{recipient}",
+            to=recipient,
+            subject=subject,
+            body=body,
         )
-    except Exception:
-        logger.exception("could not mail the overdue commitment %s", commitment.pk)

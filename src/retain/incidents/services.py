@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +17,10 @@ from retain.clients.permissions import require
 from retain.clients.timeline import log_record_on_timeline
 from retain.incidents.choices import IncidentStatus, Severity
 from retain.incidents.models import Incident, IncidentTransfer, ResolutionTarget, TransferStatus
+from retain.outbox.delivery import queue_email
 from retain.playbooks.models import Trigger
 from retain.playbooks.services import start_triggered
 from retain.webhooks.delivery import emit_event
-
-logger = logging.getLogger(__name__)
 
 
 class StaleIncident(Exception):
@@ -60,10 +57,10 @@ def _timeline(
 
 
 def _notify(incident: Incident) -> None:
-    """Mail the client's point person; for severity 1, the department head too, at once.
+    """Queue mail to the client's point person; for severity 1, the department head too.
 
-    Runs after the commit: a mail server that is down costs the mail (logged), never
-    the incident.
+    Queued in the transaction that opens the incident, one message per person, so the
+    worker sends it once even when the mail server is down for a while (it retries).
     """
     client = incident.client
     people = [client.owner] if client.owner is not None else []
@@ -72,8 +69,6 @@ def _notify(incident: Incident) -> None:
         if head is not None:
             people.append(head)
     recipients = sorted({p.email for p in people if p.is_active and p.email})
-    if not recipients:
-        return
     subject = f"[{incident.get_severity_display()}] {client.name}: {incident.title}"
     body = (
         f"{incident.responsible_department} has a new incident for {client.name}.\n\n"
@@ -82,10 +77,13 @@ def _notify(incident: Incident) -> None:
         f"{incident.description}\n\n"
         f"{settings.RETAIN_BASE_URL}{reverse('incident-detail', args=[incident.pk])}\n"
     )
-    try:
-        send_mail(subject, body, None, recipients)
-    except Exception:
-        logger.exception("could not mail incident %s to %s", incident.pk, recipients)
+    for recipient in recipients:
+        queue_email(
+            key=f"incident:{incident.pk}:opened:{recipient}",
+            to=recipient,
+            subject=subject,
+            body=body,
+        )
 
 
 def open_incident(
@@ -108,8 +106,8 @@ def open_incident(
 
     ``actor`` None means Retain itself (the consistency check). The incident goes on the
     client's timeline (at ``opened_at``). With ``automations`` (not for imports, which
-    are usually history) its point person is told (see ``_notify``) and a severity-1
-    incident starts the recovery playbook.
+    are usually history) mail to its point person is queued (see ``_notify``) and a
+    severity-1 incident starts the recovery playbook.
     """
     if actor is not None:
         require(actor, "incidents.open_incident", client)
@@ -145,7 +143,7 @@ def open_incident(
         if automations:
             if severity == Severity.CRITICAL:
                 start_triggered(Trigger.SEVERITY_1_INCIDENT, client=client, reason=incident.title)
-            transaction.on_commit(lambda: _notify(incident))
+            _notify(incident)
     return incident
 
 

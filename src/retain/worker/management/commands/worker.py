@@ -7,9 +7,9 @@ from retain.worker.loop import new_worker_id, run_forever
 
 class Command(BaseCommand):
     help = (
-        "Run background work until stopped: scheduled jobs (overdue-promise alerts daily "
-        "at 07:00, top-client reviews monthly) and queued email. Run one or several; a "
-        "worker that dies leaves nothing lost or sent twice."
+        "Run background work until stopped: the scheduled jobs (see docs/worker.md), queued "
+        "email and webhooks. Run one or several; a worker that dies leaves nothing lost "
+        "or sent twice."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
