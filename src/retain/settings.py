@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "retain.cadences",
     "retain.councils",
     "retain.alerts",
+    "retain.appreciation",
     "retain.demo",
 ]
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("retain.cadences.urls")),
     path("", include("retain.councils.urls")),
     path("", include("retain.alerts.urls")),
+    path("", include("retain.appreciation.urls")),
 ]

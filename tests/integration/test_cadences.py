@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from retain.accounts.models import Department
-from retain.cadences.models import CadenceRule
+from retain.cadences.models import CadenceRule, TouchClosed, TouchTask
 from retain.cadences.selectors import compliance, touches, touches_due_for
+from retain.cadences.services import TouchPlan, plan_touches
 from retain.clients.models import Client, TimelineEntry
 from tests.factories import ClientFactory, UserFactory
 from tests.integration.test_client_pages import signed_in
@@ -103,3 +104,66 @@ def test_the_cadences_page_and_who_may_add_rules(owner, manager, book):
     assert signed_in(manager).post("/cadences/", rule).status_code == 302
     added = CadenceRule.objects.get(name=rule["name"])
     assert (added.top_share, added.segment, added.kinds) == (None, "enterprise", ["call"])
+
+
+def _open_tasks(user) -> set[tuple[str, str]]:
+    return {
+        (task.client.name, task.rule.name)
+        for task in TouchTask.objects.filter(owner=user, closed_at__isnull=True).select_related(
+            "client", "rule"
+        )
+    }
+
+
+def test_due_touches_become_tasks_that_a_logged_call_closes_at_once(owner, teammate, book):
+    top_owned, top_other = book[9], book[8]
+    _touch(top_owned, owner, "call", days_ago=25)  # owner touch due in 5 days: a task
+
+    first = plan_touches()
+    assert _open_tasks(owner) == {
+        (top_owned.name, OWNER_30),
+        (top_owned.name, EXEC_90),
+        (top_owned.name, QBR),
+    }
+    assert _open_tasks(teammate) == {(top_other.name, r) for r in (OWNER_30, EXEC_90, QBR)}
+    assert plan_touches() == TouchPlan(opened=0, closed=0)  # safe to run again
+    assert first.opened == 6
+
+    # A call by the owner closes the owner touch at once; a note does not count.
+    _touch(top_owned, owner, "note", days_ago=0)
+    assert (top_owned.name, OWNER_30) in _open_tasks(owner)
+    _touch(top_owned, owner, "call", days_ago=0)
+    assert (top_owned.name, OWNER_30) not in _open_tasks(owner)
+    closed = TouchTask.objects.get(client=top_owned, rule__name=OWNER_30)
+    assert closed.closed_how == TouchClosed.TOUCHED
+
+    page = signed_in(owner).get("/").content.decode()
+    assert "Touches due" in page and EXEC_90 in page and OWNER_30 not in page
+
+
+def test_tasks_follow_the_client_to_a_new_owner_and_close_when_no_longer_asked(
+    owner, teammate, book
+):
+    top_owned = book[9]
+    plan_touches()
+    Client.objects.filter(pk=top_owned.pk).update(owner=teammate)
+    plan_touches()
+    assert {name for name, _ in _open_tasks(teammate)} == {book[8].name, top_owned.name}
+    assert _open_tasks(owner) == set()
+
+    Client.objects.filter(pk=top_owned.pk).update(mrr=Decimal(1))  # out of the top fifth
+    assert plan_touches().closed == 3
+    assert set(TouchTask.objects.filter(client=top_owned).values_list("closed_how", flat=True)) == {
+        TouchClosed.NOT_DUE
+    }
+
+
+def test_my_clients_lists_touch_tasks_in_a_fixed_number_of_queries(
+    owner, book, django_assert_num_queries
+):
+    plan_touches()
+    browser = signed_in(owner)
+    browser.get("/")  # warm the session and caches
+    with django_assert_num_queries(11):
+        page = browser.get("/").content.decode()
+    assert page.count("overdue</strong>") == 3

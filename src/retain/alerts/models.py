@@ -16,6 +16,7 @@ class AlertKind(models.TextChoices):
     UNACKNOWLEDGED_HANDOFF = "handoff", "Handoff not acknowledged"
     DETRACTOR = "detractor", "Unhappy survey answer"
     USAGE_DROP = "usage_drop", "Usage dropped"
+    THANK_YOU = "thank_you", "A thank-you to say"
 
 
 class Notification(models.Model):

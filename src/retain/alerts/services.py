@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from retain.accounts.models import User
 from retain.alerts.models import AlertKind, Notification
+from retain.appreciation.models import ThankYou
 from retain.cadences.selectors import touches
 from retain.clients.choices import ClientStatus
 from retain.clients.models import Client, OwnershipChange, UsageEvent
@@ -27,6 +28,7 @@ HANDOFF_GRACE_DAYS = 2
 USAGE_WINDOW_DAYS = 30
 USAGE_DROP = 0.5  # half or less of the previous window's events
 USAGE_MINIMUM = 10  # events in the previous window for a drop to mean anything
+THANK_YOU_NOTICE_DAYS = 7
 
 
 def _client_url(client_id: int) -> str:
@@ -160,6 +162,26 @@ def _usage_drops(now: datetime, today: date) -> list[Notification]:
     return found
 
 
+def _thank_yous(today: date) -> list[Notification]:
+    """A thank-you due within a week (milestones are planned two weeks ahead)."""
+    return [
+        Notification(
+            user_id=cast(int, thank_you.owner_id),
+            key=f"thank-you:{thank_you.pk}",
+            kind=AlertKind.THANK_YOU,
+            client=thank_you.client,
+            text=f"Thank {thank_you.client.name}: {thank_you.milestone.title} "
+            f"({thank_you.due_on:%d %b})",
+            url=reverse("client-milestones", args=[thank_you.client_id]),
+        )
+        for thank_you in ThankYou.objects.filter(
+            done_at__isnull=True,
+            owner__isnull=False,
+            due_on__lte=today + timedelta(days=THANK_YOU_NOTICE_DAYS),
+        ).select_related("client", "milestone")
+    ]
+
+
 def raise_alerts(*, now: datetime | None = None) -> int:
     """Raise every alert due now, each once per occasion; returns how many are new."""
     now = now or timezone.now()
@@ -171,6 +193,7 @@ def raise_alerts(*, now: datetime | None = None) -> int:
         *_handoffs(now),
         *_detractors(),
         *_usage_drops(now, today),
+        *_thank_yous(today),
     ]
     for notification in candidates:
         notification.created_at = now

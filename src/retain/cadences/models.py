@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 
 class TouchBy(models.TextChoices):
@@ -41,3 +44,56 @@ class CadenceRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TouchClosed(models.TextChoices):
+    TOUCHED = "touched", "Touched"
+    NOT_DUE = "not_due", "No longer asked for"
+
+
+class TouchTask(models.Model):
+    """A touch a cadence asks for, due within a week or overdue, as a task for the
+    client's owner (My clients lists them). ``cadences.services.plan_touches`` keeps
+    these daily; logging the touch on the timeline closes it at once."""
+
+    rule = models.ForeignKey(CadenceRule, on_delete=models.CASCADE, related_name="tasks")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touch_tasks",
+    )
+    due_on = models.DateField()
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_how = models.CharField(max_length=10, choices=TouchClosed.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "client"],
+                condition=Q(closed_at__isnull=True),
+                name="cadences_one_open_task_per_rule_and_client",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["owner", "due_on"],
+                condition=Q(closed_at__isnull=True),
+                name="cadences_open_tasks_by_owner",
+            ),
+            models.Index(
+                fields=["client"],
+                condition=Q(closed_at__isnull=True),
+                name="cadences_open_tasks_by_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} for {self.client_id}, due {self.due_on}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on < timezone.localdate()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,7 +14,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from retain.accounts.models import User
-from retain.cadences.models import CadenceRule, TouchBy
+from retain.cadences.models import CadenceRule, TouchBy, TouchTask
 from retain.clients.choices import ClientStatus
 from retain.clients.models import Client, TimelineEntry
 from retain.clients.selectors import top_mrr_floor
@@ -53,8 +53,12 @@ def _mrr_floor(share: Decimal, segment: str) -> Decimal | None:
     )
 
 
-def _covered(rule: CadenceRule, only_for: User | None) -> list[Client]:
+def _covered(
+    rule: CadenceRule, only_for: User | None, client_ids: Collection[int] | None
+) -> list[Client]:
     clients = Client.objects.filter(status=ClientStatus.ACTIVE)
+    if client_ids is not None:
+        clients = clients.filter(pk__in=list(client_ids))
     if rule.segment:
         clients = clients.filter(segment=rule.segment)
     if rule.top_share is not None:
@@ -77,10 +81,13 @@ def _touched_by(rule: CadenceRule) -> Q:
 
 
 def touches(
-    *, rules: Iterable[CadenceRule] | None = None, only_for: User | None = None
+    *,
+    rules: Iterable[CadenceRule] | None = None,
+    only_for: User | None = None,
+    client_ids: Collection[int] | None = None,
 ) -> list[Touch]:
     """Every covered client under every active rule (or only ``only_for``'s clients, as
-    owner or backup), with the day its next touch is due.
+    owner or backup, or only ``client_ids``), with the day its next touch is due.
 
     Rules that cover the same clients (the same top share and segment) are read
     together: one query for the clients, one for their last touch under each rule.
@@ -91,7 +98,7 @@ def touches(
         scopes[(rule.top_share, rule.segment)].append(rule)
     found: list[Touch] = []
     for scope_rules in scopes.values():
-        clients = _covered(scope_rules[0], only_for)
+        clients = _covered(scope_rules[0], only_for, client_ids)
         if not clients:
             continue
         last: dict[int, dict[str, Any]] = {
@@ -123,6 +130,16 @@ def touches_due_for(user: User) -> list[Touch]:
     return sorted(
         (t for t in touches(only_for=user) if t.due_on <= horizon),
         key=lambda t: (t.due_on, t.client.name),
+    )
+
+
+def open_touch_tasks_for(user: User, *, limit: int = 20) -> list[TouchTask]:
+    """The person's open touch tasks (clients they own), overdue first, at most ``limit``:
+    what My clients shows. One query on the open-tasks index."""
+    return list(
+        TouchTask.objects.filter(owner=user, closed_at__isnull=True)
+        .select_related("rule", "client")
+        .order_by("due_on", "client__name")[:limit]
     )
 
 

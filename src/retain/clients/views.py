@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from retain.appreciation.selectors import open_thank_yous_for
+from retain.cadences.selectors import open_touch_tasks_for
 from retain.clients import selectors, services
 from retain.clients.completeness import check_records, summarize
 from retain.clients.forms import (
@@ -40,7 +42,12 @@ def my_clients(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clients/my_clients.html",
-        {"view": view, "follow_ups": follow_ups},
+        {
+            "view": view,
+            "follow_ups": follow_ups,
+            "touch_tasks": open_touch_tasks_for(me),
+            "thank_yous": open_thank_yous_for(me),
+        },
     )
 
 

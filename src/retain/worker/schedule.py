@@ -49,6 +49,18 @@ def _plan_reviews() -> object:
     return len(plan_monthly_reviews(on=timezone.localdate()))
 
 
+def _plan_touches() -> object:
+    from retain.cadences.services import plan_touches
+
+    return plan_touches()
+
+
+def _plan_appreciation() -> object:
+    from retain.appreciation.services import plan_appreciation
+
+    return plan_appreciation()
+
+
 def _raise_alerts() -> object:
     from retain.alerts.services import raise_alerts
 
@@ -64,6 +76,8 @@ def _send_digests() -> object:
 JOBS: tuple[Job, ...] = (
     Job("alert-overdue", time(7, 0), _alert_overdue),
     Job("plan-reviews", time(6, 0), _plan_reviews, monthly=True),
+    Job("plan-touches", time(5, 45), _plan_touches),
+    Job("plan-appreciation", time(6, 15), _plan_appreciation),
     Job("raise-alerts", time(6, 30), _raise_alerts),
     Job("send-digests", time(7, 30), _send_digests),
 )

@@ -1,0 +1,1 @@
+"""Appreciation: client milestones that become thank-you touches for the owner."""
