@@ -68,7 +68,9 @@ INSTALLED_APPS = [
     "retain.cadences",
     "retain.councils",
     "retain.alerts",
+    "retain.advocacy",
     "retain.appreciation",
+    "retain.valuereports",
     "retain.demo",
 ]
 

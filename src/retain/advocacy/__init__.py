@@ -1,0 +1,1 @@
+"""Advocacy both ways: referrals and references a client gives us, introductions we make for it."""

@@ -1,0 +1,1 @@
+"""The one-page value report per client (HTML, and PDF for sending)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ValuereportsConfig(AppConfig):
+    name = "retain.valuereports"
+    label = "valuereports"
