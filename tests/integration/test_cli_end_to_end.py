@@ -73,8 +73,9 @@ def test_import_then_export_gives_the_file_back(retain, tmp_path):
 
 
 def test_check_consistency_json_is_only_json_while_mail_goes_out(retain, tmp_path):
-    """The owner is mailed about the new incident (console mail, the default) on standard
-    error; standard output holds the mismatches, one JSON object per line."""
+    """Standard output holds the mismatches, one JSON object per line; the owner's mail
+    about the new incident is queued with it and sent by the worker (console mail, the
+    default, on standard error)."""
     import json
 
     assert (
@@ -106,6 +107,11 @@ def test_check_consistency_json_is_only_json_while_mail_goes_out(retain, tmp_pat
     assert result.returncode == 0, result.stderr
     (line,) = result.stdout.splitlines()
     assert json.loads(line)["field"] == "attributes.colour"
-    assert "To: olivia@retain.test" in result.stderr
-    assert "http://127.0.0.1:8000/incidents/1/" in result.stderr
     assert result.stderr.rstrip().endswith("1 mismatch(es); 1 new incident(s).")
+    assert "To:" not in result.stdout + result.stderr  # queued, not sent by the command
+
+    sent = retain("tick")
+    assert sent.returncode == 0, sent.stderr
+    assert "To: olivia@retain.test" in sent.stderr
+    assert "http://127.0.0.1:8000/incidents/1/" in sent.stderr
+    assert retain("tick").stderr.count("To: olivia@retain.test") == 0  # sent once
