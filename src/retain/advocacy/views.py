@@ -4,7 +4,6 @@ CSV exports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +20,9 @@ from retain.advocacy.forms import AskForm, AskStepForm, IntroductionForm, Outcom
 from retain.advocacy.models import AdvocacyAsk, Introduction
 from retain.clients.models import Client
 from retain.clients.permissions import may, require
-from retain.core.http import actor
+from retain.core.http import actor, stream_csv
 from retain.core.paging import paginate
-from retain.transfer.csvio import csv_writer, escape_cell
+from retain.transfer.csvio import escape_cell
 
 CANDIDATES_PER_PAGE = 50
 
@@ -215,97 +214,70 @@ def advocacy_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    """A file that hands back what is written, so csv.writer can feed a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv(filename: str, rows: Iterator[str]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def asks_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Every referral and reference ask, as CSV (formula cells escaped)."""
     require(request.user, "clients.view_client")
-    writer = csv_writer(_Echo())
-    asks = selectors.list_asks_for_export()
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(
-            [
-                "client_external_id",
-                "client",
-                "kind",
-                "status",
-                "prospect",
-                "contact",
-                "asked_by",
-                "asked_on",
-                "given_on",
-                "converted_on",
-                "declined_on",
-                "value",
-            ]
-        )
-        for ask in asks.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    escape_cell(ask.client.external_id),
-                    escape_cell(ask.client.name),
-                    ask.kind,
-                    ask.status,
-                    escape_cell(ask.prospect),
-                    escape_cell(ask.contact.name if ask.contact else ""),
-                    escape_cell(str(ask.asked_by) if ask.asked_by else ""),
-                    ask.asked_on.isoformat(),
-                    *(
-                        d.isoformat() if d else ""
-                        for d in (ask.given_on, ask.converted_on, ask.declined_on)
-                    ),
-                    "" if ask.value is None else str(ask.value),
-                ]
-            )
-
-    return _csv("advocacy-asks.csv", rows())
+    header = [
+        "client_external_id",
+        "client",
+        "kind",
+        "status",
+        "prospect",
+        "contact",
+        "asked_by",
+        "asked_on",
+        "given_on",
+        "converted_on",
+        "declined_on",
+        "value",
+    ]
+    rows = (
+        [
+            escape_cell(ask.client.external_id),
+            escape_cell(ask.client.name),
+            ask.kind,
+            ask.status,
+            escape_cell(ask.prospect),
+            escape_cell(ask.contact.name if ask.contact else ""),
+            escape_cell(str(ask.asked_by) if ask.asked_by else ""),
+            ask.asked_on.isoformat(),
+            *(
+                d.isoformat() if d else ""
+                for d in (ask.given_on, ask.converted_on, ask.declined_on)
+            ),
+            "" if ask.value is None else str(ask.value),
+        ]
+        for ask in selectors.list_asks_for_export().iterator(chunk_size=2000)
+    )
+    return stream_csv("advocacy-asks.csv", header, rows)
 
 
 def introductions_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Every introduction made for a client, as CSV (formula cells escaped)."""
     require(request.user, "clients.view_client")
-    writer = csv_writer(_Echo())
-    introductions = selectors.list_introductions_for_export()
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(
-            [
-                "client_external_id",
-                "client",
-                "kind",
-                "introduced_to",
-                "organisation",
-                "made_by",
-                "made_on",
-                "outcome",
-                "outcome_on",
-            ]
-        )
-        for intro in introductions.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    escape_cell(intro.client.external_id),
-                    escape_cell(intro.client.name),
-                    intro.kind,
-                    escape_cell(intro.introduced_name),
-                    escape_cell(intro.introduced_organisation),
-                    escape_cell(str(intro.made_by) if intro.made_by else ""),
-                    intro.made_on.isoformat(),
-                    intro.outcome,
-                    intro.outcome_on.isoformat() if intro.outcome_on else "",
-                ]
-            )
-
-    return _csv("advocacy-introductions.csv", rows())
+    header = [
+        "client_external_id",
+        "client",
+        "kind",
+        "introduced_to",
+        "organisation",
+        "made_by",
+        "made_on",
+        "outcome",
+        "outcome_on",
+    ]
+    rows = (
+        [
+            escape_cell(intro.client.external_id),
+            escape_cell(intro.client.name),
+            intro.kind,
+            escape_cell(intro.introduced_name),
+            escape_cell(intro.introduced_organisation),
+            escape_cell(str(intro.made_by) if intro.made_by else ""),
+            intro.made_on.isoformat(),
+            intro.outcome,
+            intro.outcome_on.isoformat() if intro.outcome_on else "",
+        ]
+        for intro in selectors.list_introductions_for_export().iterator(chunk_size=2000)
+    )
+    return stream_csv("advocacy-introductions.csv", header, rows)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -28,7 +26,7 @@ from retain.clients.history import list_client_history
 from retain.clients.locks import StaleEdit
 from retain.clients.models import Client, OwnershipChange
 from retain.clients.permissions import may, require
-from retain.core.http import actor, redirect_back
+from retain.core.http import actor, redirect_back, stream_csv
 from retain.playbooks.selectors import list_playbooks
 from retain.surveys.selectors import list_open_follow_ups_for
 from retain.transfer.csvio import csv_writer, escape_cell
@@ -77,49 +75,36 @@ def client_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def client_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The client list as filtered on screen, every page, as CSV (formula cells escaped)."""
     require(request.user, "clients.view_client")
     clients = selectors.list_clients_for_export(_filter_form(request).to_filters())
-    writer = csv_writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(
-            [
-                "external_id",
-                "name",
-                "segment",
-                "status",
-                "lifecycle_stage",
-                "owner_email",
-                "backup_email",
-                "mrr",
-                "renewal_on",
-            ]
-        )
-        for c in clients.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    escape_cell(c.external_id),
-                    escape_cell(c.name),
-                    escape_cell(c.segment),
-                    c.status,
-                    c.lifecycle_stage,
-                    escape_cell(c.owner.email if c.owner else ""),
-                    escape_cell(c.backup_owner.email if c.backup_owner else ""),
-                    str(c.mrr),
-                    c.renewal_on.isoformat() if c.renewal_on else "",
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="clients.csv"'
-    return response
+    header = [
+        "external_id",
+        "name",
+        "segment",
+        "status",
+        "lifecycle_stage",
+        "owner_email",
+        "backup_email",
+        "mrr",
+        "renewal_on",
+    ]
+    rows = (
+        [
+            escape_cell(c.external_id),
+            escape_cell(c.name),
+            escape_cell(c.segment),
+            c.status,
+            c.lifecycle_stage,
+            escape_cell(c.owner.email if c.owner else ""),
+            escape_cell(c.backup_owner.email if c.backup_owner else ""),
+            str(c.mrr),
+            c.renewal_on.isoformat() if c.renewal_on else "",
+        ]
+        for c in clients.iterator(chunk_size=2000)
+    )
+    return stream_csv("clients.csv", header, rows)
 
 
 def _timeline_context(request: HttpRequest, client: Client) -> dict[str, object]:
