@@ -104,6 +104,10 @@ def load(clients: int, entries: int) -> dict[str, object]:
 
     from retain.accounts.choices import Role
     from retain.accounts.models import Department, User
+    from retain.appreciation.models import ThankYou
+    from retain.appreciation.services import plan_appreciation
+    from retain.cadences.models import TouchTask
+    from retain.cadences.services import plan_touches
     from retain.clients.choices import ClientStatus, LifecycleStage, OwnerRole
     from retain.clients.models import (
         Client,
@@ -266,6 +270,13 @@ def load(clients: int, entries: int) -> dict[str, object]:
         )
         lap("timeline (heavy)")
 
+    # What the worker does each morning, so My clients lists real touch tasks and
+    # thank-yous (and the load reports how long the daily plans take at this size).
+    plan_touches()
+    lap("plan touches (daily)")
+    plan_appreciation()
+    lap("plan thank-yous (daily)")
+
     if connection.vendor == "postgresql":
         # autovacuum would vacuum and analyze these fresh tables within a minute or so of
         # the load (the revenue refresh leaves a dead row version of every client); doing
@@ -284,6 +295,8 @@ def load(clients: int, entries: int) -> dict[str, object]:
         "heavy_entries": entries,
         "owned_by_bench_user": Client.objects.filter(owner_id=bench_id).count(),
         "timeline_entries": TimelineEntry.objects.count(),
+        "touch_tasks_of_bench_user": TouchTask.objects.filter(owner_id=bench_id).count(),
+        "thank_yous_of_bench_user": ThankYou.objects.filter(owner_id=bench_id).count(),
         "load_seconds": timings,
     }
 

@@ -398,7 +398,9 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
     print(
         f"{kind}: loaded {data['clients']:,} clients, {data['timeline_entries']:,} timeline "
         f"entries ({data['heavy_entries']:,} on BENCH-HEAVY, id {data['heavy_client_id']}); "
-        f"benchmark user owns {data['owned_by_bench_user']:,}; load {loaded['total']:.1f} s",
+        f"benchmark user owns {data['owned_by_bench_user']:,} "
+        f"({data.get('touch_tasks_of_bench_user', 0):,} touch tasks, "
+        f"{data.get('thank_yous_of_bench_user', 0):,} thank-yous); load {loaded['total']:.1f} s",
         flush=True,
     )
     server = Server(env, args.port, args.workers, workdir / f"server-{kind}.log")
