@@ -15,11 +15,13 @@ RECENT_DAYS = 30
 
 
 def open_thank_yous_for(user: User, *, limit: int = 20) -> list[ThankYou]:
-    """The person's thank-yous still to say, soonest first (My clients). One query."""
+    """The person's thank-yous still to say, soonest first (My clients). One query that
+    reads ``limit`` rows of the open thank-yous index in its order."""
     return list(
         ThankYou.objects.filter(owner=user, done_at__isnull=True)
         .select_related("milestone", "client")
-        .order_by("due_on", "client__name")[:limit]
+        .only("due_on", "done_at", "client__name", "milestone__title")
+        .order_by("due_on", "pk")[:limit]
     )
 
 
