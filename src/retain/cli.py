@@ -22,6 +22,7 @@ RETAIN_COMMANDS = {
     "worker": "run background work until stopped: scheduled jobs and queued email",
     "tick": "do what is due once (scheduled jobs, queued email) and exit: for cron",
     "plan-reviews": "plan this month's cross-department review of each top client (run monthly)",
+    "clv": "customer lifetime value: retain clv fit|predict|sbg (BG/NBD, Pareto/NBD, MBG/NBD, Gamma-Gamma, sBG); see docs/clv.md",
     "createuser": "add a team member who can sign in",
 }
 
