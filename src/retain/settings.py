@@ -15,7 +15,7 @@ import dj_database_url
 from django.utils.csp import CSP
 
 from retain.core.email_url import parse_email_url
-from retain.core.env import env_bool, env_int, env_list, env_str
+from retain.core.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("RETAIN_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "retain.advocacy",
     "retain.appreciation",
     "retain.valuereports",
+    "retain.valuation",
     "retain.demo",
 ]
 
@@ -208,6 +209,8 @@ RETAIN_WORKER_LEASE_SECONDS = env_int("RETAIN_WORKER_LEASE_SECONDS", 300)
 RETAIN_WEBHOOK_RETRY_SECONDS = env_int("RETAIN_WEBHOOK_RETRY_SECONDS", 30)
 # How long a survey link may be answered.
 RETAIN_SURVEY_LINK_DAYS = env_int("RETAIN_SURVEY_LINK_DAYS", 14)
+# The annual rate lifetime values are discounted at (0.1: 10% a year).
+RETAIN_CLV_DISCOUNT_RATE = env_float("RETAIN_CLV_DISCOUNT_RATE", 0.1)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"

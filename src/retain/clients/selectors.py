@@ -53,6 +53,7 @@ from retain.incidents.choices import OPEN_STATUSES
 from retain.incidents.models import Incident
 from retain.playbooks.models import Task
 from retain.playbooks.selectors import list_client_tasks
+from retain.valuation.models import ClientValue
 
 # What My clients shows of each client (see client_tags.my_client_rows).
 MY_CLIENTS_COLUMNS = ("name", "status", "mrr", "renewal_on", "owner", "backup_owner")
@@ -402,6 +403,8 @@ class Client360:
     open_incidents: list[Incident]
     open_commitments: list[Commitment]
     open_tasks: list[Task]
+    # The latest lifetime value (clients who buy without a contract; valued nightly).
+    value: ClientValue | None = None
 
 
 def _client_page_signals() -> dict[str, RawSQL]:
@@ -495,6 +498,10 @@ def get_client_360(*, pk: int) -> Client360:
         if client.any_open_commitment
         else [],
         open_tasks=list_client_tasks(client=client) if client.any_open_task else [],
+        # Only clients with purchases are valued: the others cost no query.
+        value=ClientValue.objects.filter(client=client).order_by("-as_of").first()
+        if transactions
+        else None,
     )
 
 

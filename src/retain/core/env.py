@@ -42,6 +42,15 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"{name}={raw!r} is not a whole number") from None
 
 
+def env_float(name: str, default: float) -> float:
+    """Return a decimal-number setting with a clear error for anything else."""
+    raw = env_str(name, str(default)).strip()
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     """Return a comma-separated setting as a list of trimmed, non-empty items."""
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]

@@ -30,9 +30,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from fpdf import FPDF, XPos, YPos
 
-from retain.core.templatetags.formats import MONTHS, day, moment, money, thousands
+from retain.core.templatetags.formats import MONTHS, day, moment, money, percent, thousands
 from retain.valuereports.selectors import Listing, MonthUsage, Upcoming, ValueReport
-from retain.valuereports.templatetags.value_report import change, duration, percent
+from retain.valuereports.templatetags.value_report import change, duration
 
 # A4 portrait, in millimetres.
 PAGE_W, PAGE_H = 210.0, 297.0

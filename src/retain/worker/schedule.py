@@ -61,6 +61,12 @@ def _plan_appreciation() -> object:
     return plan_appreciation()
 
 
+def _value_clients() -> object:
+    from retain.valuation.services import value_clients
+
+    return value_clients()
+
+
 def _raise_alerts() -> object:
     from retain.alerts.services import raise_alerts
 
@@ -76,6 +82,7 @@ def _send_digests() -> object:
 JOBS: tuple[Job, ...] = (
     Job("alert-overdue", time(7, 0), _alert_overdue),
     Job("plan-reviews", time(6, 0), _plan_reviews, monthly=True),
+    Job("value-clients", time(4, 30), _value_clients),
     Job("plan-touches", time(5, 45), _plan_touches),
     Job("plan-appreciation", time(6, 15), _plan_appreciation),
     Job("raise-alerts", time(6, 30), _raise_alerts),

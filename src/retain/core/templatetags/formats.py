@@ -61,3 +61,9 @@ def thousands(number: int | None) -> str:
     if number is None or number == "":
         return ""
     return f"{number:,}"
+
+
+@register.filter
+def percent(fraction: float | None) -> str:
+    """A fraction from 0 to 1 as a whole percentage (``87%``); an em dash for none."""
+    return "—" if fraction is None else f"{round(100 * fraction)}%"

@@ -31,12 +31,6 @@ def change(percent: float | None) -> str:
 
 
 @register.filter
-def percent(fraction: float | None) -> str:
-    """A fraction from 0 to 1 as a whole percentage (``87%``); an em dash for none."""
-    return "—" if fraction is None else f"{round(100 * fraction)}%"
-
-
-@register.filter
 def change_class(percent: float | None) -> str:
     """``up``, ``down`` or ``flat``, for the CSS colour of a change."""
     if percent is None or round(percent) == 0:
