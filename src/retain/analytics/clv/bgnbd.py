@@ -30,13 +30,11 @@ from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, gammaln
 
 from retain.analytics.clv.fitting import (
-    FitFailed,
     FloatArray,
     ModelFit,
     PositiveParameters,
-    maximise_log_likelihood,
 )
-from retain.analytics.clv.histories import PurchaseHistories
+from retain.analytics.clv.histories import PurchaseHistories, fit_on_histories
 from retain.analytics.clv.special import log1p_exp, logistic, power_times_hyp2f1
 
 
@@ -181,23 +179,16 @@ def fit_bgnbd(
     r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4 as in the paper.
     """
     histories = PurchaseHistories.from_arrays(frequency, recency, T, weights)
-    if not np.any(histories.frequency > 0):
-        raise FitFailed("BG/NBD needs at least one customer with a repeat purchase")
-    start = initial or BgNbdParameters(r=1.0, alpha=1.0, a=1.0, b=1.0)
 
     def log_likelihood_and_gradient(theta: FloatArray) -> tuple[float, FloatArray]:
         total, gradient, _ = _log_likelihood_and_gradient(theta, histories)
         return total, gradient
 
-    theta, log_likelihood, iterations, converged = maximise_log_likelihood(
-        log_likelihood_and_gradient, start.to_array(), n_customers=histories.n_customers
-    )
-    return ModelFit(
-        parameters=BgNbdParameters.from_array(theta),
-        log_likelihood=log_likelihood,
-        n_customers=round(histories.n_customers),
-        iterations=iterations,
-        converged=converged,
+    return fit_on_histories(
+        histories,
+        model="BG/NBD",
+        start=initial or BgNbdParameters(r=1.0, alpha=1.0, a=1.0, b=1.0),
+        log_likelihood_and_gradient=log_likelihood_and_gradient,
     )
 
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from retain.analytics.clv.fitting import FloatArray, IntArray, as_float_array
+from retain.analytics.clv.fitting import (
+    FitFailed,
+    FloatArray,
+    IntArray,
+    ModelFit,
+    PositiveParameters,
+    as_float_array,
+    maximise_log_likelihood,
+)
 
 
 @dataclass(frozen=True)
@@ -127,3 +136,27 @@ def _merge_identical_rows(
     if starts.size > 0.8 * x.size:
         return x, t_x, age, w
     return x[starts], t_x[starts], age[starts], np.add.reduceat(w, starts)
+
+
+def fit_on_histories[P: PositiveParameters](
+    histories: PurchaseHistories,
+    *,
+    model: str,
+    start: P,
+    log_likelihood_and_gradient: Callable[[FloatArray], tuple[float, FloatArray]],
+) -> ModelFit[P]:
+    """Maximise a purchase model's log-likelihood (a function of the log-parameters
+    returning the weighted total and its gradient) from ``start``; shared by BG/NBD,
+    MBG/NBD and Pareto/NBD."""
+    if not np.any(histories.frequency > 0):
+        raise FitFailed(f"{model} needs at least one customer with a repeat purchase")
+    theta, log_likelihood, iterations, converged = maximise_log_likelihood(
+        log_likelihood_and_gradient, start.to_array(), n_customers=histories.n_customers
+    )
+    return ModelFit(
+        parameters=type(start).from_array(theta),
+        log_likelihood=log_likelihood,
+        n_customers=round(histories.n_customers),
+        iterations=iterations,
+        converged=converged,
+    )

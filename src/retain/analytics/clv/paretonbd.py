@@ -41,13 +41,11 @@ from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
 from retain.analytics.clv.fitting import (
-    FitFailed,
     FloatArray,
     ModelFit,
     PositiveParameters,
-    maximise_log_likelihood,
 )
-from retain.analytics.clv.histories import PurchaseHistories
+from retain.analytics.clv.histories import PurchaseHistories, fit_on_histories
 from retain.analytics.clv.special import log_sum_exp_rows, logistic
 
 PANELS = 2
@@ -282,23 +280,16 @@ def fit_paretonbd(
     s = 0.606, beta = 11.669, LL = -9595.0, as in Fader, Hardie & Lee (2005).
     """
     histories = PurchaseHistories.from_arrays(frequency, recency, T, weights)
-    if not np.any(histories.frequency > 0):
-        raise FitFailed("Pareto/NBD needs at least one customer with a repeat purchase")
-    start = initial or ParetoNbdParameters(r=1.0, alpha=1.0, s=1.0, beta=1.0)
 
     def log_likelihood_and_gradient(theta: FloatArray) -> tuple[float, FloatArray]:
         rows, gradient = _log_likelihood_rows_and_gradient(theta, histories)
         return float(histories.weights @ rows), gradient
 
-    theta, log_likelihood, iterations, converged = maximise_log_likelihood(
-        log_likelihood_and_gradient, start.to_array(), n_customers=histories.n_customers
-    )
-    return ModelFit(
-        parameters=ParetoNbdParameters.from_array(theta),
-        log_likelihood=log_likelihood,
-        n_customers=round(histories.n_customers),
-        iterations=iterations,
-        converged=converged,
+    return fit_on_histories(
+        histories,
+        model="Pareto/NBD",
+        start=initial or ParetoNbdParameters(r=1.0, alpha=1.0, s=1.0, beta=1.0),
+        log_likelihood_and_gradient=log_likelihood_and_gradient,
     )
 
 
