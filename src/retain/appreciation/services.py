@@ -76,8 +76,13 @@ def _same_day_in(year: int, day: date) -> date:
         return day.replace(year=year, day=28)
 
 
+def _window(today: date) -> tuple[date, date]:
+    """The days whose milestones are found and thanked now: a week back, two ahead."""
+    return today - timedelta(days=GRACE_DAYS), today + timedelta(days=LEAD_DAYS)
+
+
 def _anniversaries(today: date) -> Iterator[Milestone]:
-    start, end = today - timedelta(days=GRACE_DAYS), today + timedelta(days=LEAD_DAYS)
+    start, end = _window(today)
     for client_id, first in _first_orders().items():
         for year in {start.year, end.year}:
             day = _same_day_in(year, first)
@@ -92,7 +97,7 @@ def _anniversaries(today: date) -> Iterator[Milestone]:
 
 
 def _renewals(today: date) -> Iterator[Milestone]:
-    start, end = today - timedelta(days=GRACE_DAYS), today + timedelta(days=LEAD_DAYS)
+    start, end = _window(today)
     previous = SubscriptionLine.objects.filter(
         client_id=OuterRef("client_id"),
         product=OuterRef("product"),
@@ -118,9 +123,8 @@ def _renewals(today: date) -> Iterator[Milestone]:
 def _plan_thank_yous(today: date, now: datetime, milestones: list[Milestone] | None = None) -> int:
     """A thank-you for each milestone in the window that has none, for its client's
     owner (clients with no owner wait until they have one)."""
-    window = (today - timedelta(days=GRACE_DAYS), today + timedelta(days=LEAD_DAYS))
     due = Milestone.objects.filter(
-        occurs_on__range=window,
+        occurs_on__range=_window(today),
         thank_you__isnull=True,
         client__status=ClientStatus.ACTIVE,
         client__owner__isnull=False,
