@@ -11,6 +11,7 @@ from fractions import Fraction
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -25,8 +26,11 @@ from retain.analytics.measures import (
     cohort_retention,
     gini,
     logo_churn,
+    monthly_movements,
     mrr_churn,
     new_clients,
+    pareto_curve,
+    prepare_lines,
     reactivated_clients,
     revenue_concentration,
     revenue_retention,
@@ -343,6 +347,117 @@ def test_the_cohort_triangle_agrees_with_a_month_by_month_count(rows, first, mon
         assert row == pytest.approx(wanted)
 
 
+# From two months before the generated lines to three after the last can start: months
+# where nothing happens, or only churns dated after every line ended.
+TREND_MONTHS = [
+    date(2023, 11, 1),
+    date(2023, 12, 1),
+    *MONTHS,
+    *(date(2024, m, 1) for m in (7, 8, 9)),
+]
+
+
+def movements_totals(lines: pl.DataFrame, month: date, grace: int) -> dict[str, object]:
+    """One row of the monthly trend, the long way: client_movements for the month, summed."""
+    found = client_movements(lines, start=month, grace_days=grace)
+    opening = pl.col("mrr_at_start") > 0
+    return {
+        "month": month,
+        **found.select(
+            clients_at_start=opening.sum(),
+            clients_at_end=(pl.col("mrr_at_end") > 0).sum(),
+            new=pl.col("new").sum(),
+            reactivated=pl.col("reactivated").sum(),
+            churned=pl.col("churned").sum(),
+            churned_from_start=(opening & pl.col("churned")).sum(),
+            mrr_at_start=pl.col("mrr_at_start").sum(),
+            mrr_at_end=pl.col("mrr_at_end").sum(),
+            expansion=pl.col("expansion").sum(),
+            contraction=pl.col("contraction").sum(),
+            churned_mrr=pl.col("churned_mrr").sum(),
+        ).row(0, named=True),
+    }
+
+
+COUNTS = ("clients_at_start", "clients_at_end", "new", "reactivated", "churned")
+AMOUNTS = ("mrr_at_start", "mrr_at_end", "expansion", "contraction", "churned_mrr")
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    grace=st.sampled_from([0, 0, 1, 30, 30]),
+    data=st.data(),
+    first=st.integers(0, len(TREND_MONTHS) - 1),
+    months=st.integers(1, len(TREND_MONTHS)),
+    first_day=st.sampled_from([1, 1, 15]),
+)
+def test_the_monthly_trend_is_client_movements_month_by_month(
+    grace, data, first, months, first_day
+):
+    rows = data.draw(line_sets(grace))
+    first_month = TREND_MONTHS[first].replace(day=first_day)  # any day of the month
+    last_month = TREND_MONTHS[min(first + months, len(TREND_MONTHS)) - 1]
+    lines = frame(rows)
+    expected = [
+        movements_totals(lines, month, grace) for month in TREND_MONTHS[first : first + months]
+    ]
+
+    found = monthly_movements(
+        lines, first_month=first_month, last_month=last_month, grace_days=grace
+    )
+
+    assert found.columns == ["month", *COUNTS, "churned_from_start", *AMOUNTS]
+    assert found.dtypes == [pl.Date, *[pl.Int64] * 6, *[pl.Float64] * 5]
+    assert len(found) == len(expected)
+    for row, wanted in zip(found.to_dicts(), expected, strict=True):
+        assert {k: row[k] for k in ("month", *COUNTS, "churned_from_start")} == {
+            k: wanted[k] for k in ("month", *COUNTS, "churned_from_start")
+        }
+        assert [row[k] for k in AMOUNTS] == pytest.approx(
+            [wanted[k] for k in AMOUNTS], rel=1e-6, abs=1e-9
+        )
+    # A month's opening is the month before's closing, to the last digit.
+    assert found["clients_at_start"][1:].to_list() == found["clients_at_end"][:-1].to_list()
+    assert found["mrr_at_start"][1:].to_list() == found["mrr_at_end"][:-1].to_list()
+    assert found.equals(
+        monthly_movements(
+            prepare_lines(lines), first_month=first_month, last_month=last_month, grace_days=grace
+        )
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenario=scenarios(), day=some_days)
+def test_prepared_lines_give_what_the_frame_gives(scenario, day):
+    rows, (start, end, _), grace = scenario
+    lines = frame(rows)
+    prepared = prepare_lines(lines)
+    period = {"start": start, "end": end}
+    window = {**period, "grace_days": grace}
+    months = {"first_month": date(2024, 1, 1), "last_month": date(2024, 6, 1)}
+    calls = [
+        lambda x: client_mrr(x, on=day),
+        lambda x: active_clients(x, on=day),
+        lambda x: new_clients(x, **period),
+        lambda x: churned_clients(x, **window),
+        lambda x: reactivated_clients(x, **window),
+        lambda x: client_movements(x, **window),
+        lambda x: logo_churn(x, **window),
+        lambda x: mrr_churn(x, **window),
+        lambda x: revenue_retention(x, **window),
+        lambda x: monthly_movements(x, **months, grace_days=grace),
+        lambda x: cohort_retention(x, **months),
+        lambda x: revenue_concentration(x, on=day),
+    ]
+
+    for call in calls * 2:  # the second round reads the kept tenures
+        from_frame, from_prepared = call(lines), call(prepared)
+        if isinstance(from_frame, pl.DataFrame | pl.Series):
+            assert from_frame.equals(from_prepared)
+        else:
+            assert from_frame == from_prepared
+
+
 fractions_written = st.sampled_from(["0.1", "0.2", "0.25", "0.3333", "0.5", "0.7", "0.9", "1"])
 revenues = st.lists(st.sampled_from([0, 1, 1, 2, 5, 5, 40]), max_size=8)
 
@@ -382,6 +497,54 @@ def test_gini_agrees_with_the_mean_absolute_difference(values):
     assert found == (pytest.approx(expected, abs=1e-9) if expected is not None else None)
     if found is not None:
         assert -1e-12 <= found <= 1 - 1 / n + 1e-9
+
+
+def naive_pareto(values: list[float], points: int) -> list[float]:
+    """The top x of clients' revenue share in exact arithmetic: whole clients, then the
+    fraction of the next one."""
+    ordered = [Fraction(v) for v in sorted(values, reverse=True)]
+    total, shares = sum(ordered), []
+    for i in range(points):
+        clients = Fraction(i * len(values), points - 1)
+        whole = int(clients)
+        part = (clients - whole) * ordered[whole] if whole < len(values) else 0
+        shares.append(float((sum(ordered[:whole]) + part) / total))
+    return shares
+
+
+pareto_points = st.sampled_from([2, 3, 5, 11, 21, 101]) | st.integers(2, 40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.floats(0, 1000, allow_subnormal=False), max_size=12), points=pareto_points
+)
+def test_the_pareto_curve_is_the_top_clients_share_interpolated(values, points):
+    found = pareto_curve(values, points=points)
+
+    if not values or sum(values) == 0:
+        assert found is None
+        return
+    x, y = found.client_share, found.revenue_share
+    assert x.tolist() == [i / (points - 1) for i in range(points)]
+    assert y.tolist() == pytest.approx(naive_pareto(values, points), rel=1e-9, abs=1e-12)
+    assert (x[0], y[0], x[-1], y[-1]) == (0.0, 0.0, 1.0, 1.0)
+    assert np.all(np.diff(y) >= -1e-12)  # non-decreasing
+    assert np.all(np.diff(y, 2) <= 1e-12)  # concave: each step adds no more than the last
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=revenues, points=st.sampled_from([2, 3, 5, 6, 11, 21, 101]))
+def test_the_pareto_curve_meets_the_top_share_at_whole_clients(values, points):
+    found = pareto_curve(values, points=points)
+    whole = [i for i in range(1, points) if i * len(values) % (points - 1) == 0]
+
+    if found is None:
+        assert sum(values) == 0
+        return
+    for i in whole:
+        fraction = float(found.client_share[i])
+        assert found.revenue_share[i] == pytest.approx(top_share(values, fraction=fraction).share)
 
 
 @settings(max_examples=60, deadline=None)
@@ -426,6 +589,89 @@ def test_a_line_ending_on_a_periods_last_day_churns_in_the_next_period():
     assert logo_churn(lines, start=date(2026, 1, 1)).clients_at_start == 0
 
 
+def test_the_monthly_trend_of_a_small_book_by_hand():
+    lines = frame(
+        [
+            (1, date(2025, 11, 1), None, 100.0),  # A: throughout
+            (1, date(2026, 1, 15), date(2026, 2, 10), 50.0),  # A: a second line for a while
+            (2, date(2025, 12, 10), date(2026, 1, 20), 200.0),  # B: new in Dec, gone 21 Jan
+            (3, date(2025, 11, 1), date(2025, 12, 31), 80.0),  # C: gone on 1 Jan
+            (3, date(2026, 3, 5), None, 80.0),  # C: back after 63 days without revenue
+            (4, date(2026, 2, 1), None, 0.0),  # D: a free pilot, never active
+        ]
+    )
+
+    found = monthly_movements(lines, first_month=date(2025, 12, 1), last_month=date(2026, 3, 1))
+
+    # Active on 30 Nov: A, C (180); 31 Dec: A, B, C (380); 31 Jan: A (150);
+    # 28 Feb: A (100); 31 Mar: A, C (180).
+    assert found.rows() == [
+        # month, at start, at end, new, back, churned, of the opening, MRR at start, at end,
+        # expansion, contraction, churned MRR
+        (date(2025, 12, 1), 2, 3, 1, 0, 0, 0, 180.0, 380.0, 0.0, 0.0, 0.0),
+        (date(2026, 1, 1), 3, 1, 0, 0, 2, 2, 380.0, 150.0, 50.0, 0.0, 280.0),
+        (date(2026, 2, 1), 1, 1, 0, 0, 0, 0, 150.0, 100.0, 0.0, 50.0, 0.0),
+        (date(2026, 3, 1), 1, 2, 0, 1, 0, 0, 100.0, 180.0, 0.0, 0.0, 0.0),
+    ]
+
+
+def test_a_client_coming_and_going_twice_in_a_month_counts_once_in_the_trend():
+    lines = frame(
+        [
+            (1, date(2025, 12, 1), date(2026, 1, 5), 10.0),  # gone on 6 Jan
+            (1, date(2026, 1, 10), date(2026, 1, 12), 10.0),  # back on 10 Jan, gone on 13 Jan
+            (1, date(2026, 1, 20), None, 10.0),  # back on 20 Jan
+        ]
+    )
+
+    found = monthly_movements(
+        lines, first_month=date(2026, 1, 1), last_month=date(2026, 1, 1), grace_days=0
+    )
+
+    assert found.select("reactivated", "churned", "churned_from_start").row(0) == (1, 1, 1)
+    assert found.row(0) == tuple(movements_totals(lines, date(2026, 1, 1), 0).values())
+
+
+def test_prepared_lines_work_out_each_windows_tenures_once(monkeypatch):
+    lines = frame(
+        [(1, date(2026, 1, 1), date(2026, 1, 31), 10.0), (2, date(2026, 1, 5), None, 5.0)]
+    )
+    windows = []
+    tenures = measures._tenures
+    monkeypatch.setattr(
+        measures, "_tenures", lambda f, grace: windows.append(grace) or tenures(f, grace)
+    )
+    prepared = prepare_lines(lines)
+
+    for _ in range(2):
+        logo_churn(prepared, start=date(2026, 2, 1))
+        churned_clients(prepared, start=date(2026, 2, 1), grace_days=0)
+        monthly_movements(prepared, first_month=date(2026, 1, 1), last_month=date(2026, 3, 1))
+        new_clients(prepared, start=date(2026, 1, 1))
+    logo_churn(lines, start=date(2026, 2, 1))  # a frame: worked out again
+
+    assert windows == [30, 0, 30]
+    assert prepare_lines(prepared) is prepared
+    assert repr(prepared) == "PreparedLines(2 lines)"
+    with pytest.raises(AttributeError, match="read-only"):
+        prepared._frame = lines
+    with pytest.raises(TypeError, match="DataFrame or PreparedLines"):
+        prepare_lines(lines.rows())
+
+
+def test_the_pareto_curve_of_three_clients_by_hand():
+    # 5, 3 and 2 of 10: a sixth of the clients is half of the top client, and so on.
+    found = pareto_curve([2, 5, 3], points=7)
+
+    assert found.client_share.tolist() == pytest.approx([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1])
+    assert found.revenue_share.tolist() == pytest.approx([0, 0.25, 0.5, 0.65, 0.8, 0.9, 1])
+    assert pareto_curve([], points=7) is None
+    assert pareto_curve([0, 0], points=7) is None
+    assert pareto_curve([4.0]).revenue_share[50] == 0.5  # half of one client
+    with pytest.raises(ValueError, match="read-only"):
+        found.revenue_share[0] = 1.0
+
+
 def test_retain_s_own_types_are_accepted_decimal_mrr_and_text_ids():
     lines = pl.DataFrame(
         {
@@ -441,6 +687,9 @@ def test_retain_s_own_types_are_accepted_decimal_mrr_and_text_ids():
 
     assert found.rows() == [("acme", pytest.approx(120.30))]
     assert revenue_retention(lines, start=date(2026, 2, 1)).contraction == pytest.approx(20.20)
+    trend = monthly_movements(lines, first_month=date(2026, 1, 1), last_month=date(2026, 2, 1))
+    assert trend["clients_at_end"].to_list() == [1, 1]
+    assert trend["contraction"].to_list() == [0.0, pytest.approx(20.20)]
 
 
 def test_no_lines_give_no_clients_and_no_rates():
@@ -453,6 +702,9 @@ def test_no_lines_give_no_clients_and_no_rates():
     assert cohort_retention(
         lines, first_month=date(2026, 1, 1), last_month=date(2026, 3, 1)
     ).is_empty()
+    trend = monthly_movements(lines, first_month=date(2026, 1, 1), last_month=date(2026, 3, 1))
+    assert trend["month"].to_list() == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert trend.drop("month").rows() == [(0,) * 6 + (0.0,) * 5] * 3
     concentration = revenue_concentration(lines, on=date(2026, 1, 1))
     assert (concentration.top.share, concentration.top.top_clients, concentration.gini) == (
         None,
@@ -478,6 +730,8 @@ def test_lines_the_database_would_refuse_are_refused(change, message):
 
     with pytest.raises(ValueError, match=message):
         active_clients(lines, on=date(2026, 1, 1))
+    with pytest.raises(ValueError, match=message):
+        prepare_lines(lines)
 
 
 def test_periods_and_windows_are_checked():
@@ -493,6 +747,17 @@ def test_periods_and_windows_are_checked():
         top_share([1.0], fraction=0)
     with pytest.raises(ValueError, match="before first_month"):
         cohort_retention(lines, first_month=date(2026, 2, 1), last_month=date(2026, 1, 1))
+    with pytest.raises(ValueError, match="before first_month"):
+        monthly_movements(lines, first_month=date(2026, 2, 1), last_month=date(2026, 1, 31))
+    with pytest.raises(ValueError, match="grace_days"):
+        monthly_movements(
+            prepare_lines(lines),
+            first_month=date(2026, 1, 1),
+            last_month=date(2026, 2, 1),
+            grace_days=-1,
+        )
+    with pytest.raises(ValueError, match="points"):
+        pareto_curve([1.0], points=1)
 
 
 def test_the_public_names_are_sorted_and_documented():
@@ -620,6 +885,40 @@ def test_the_worked_example_cohort_triangles_are_the_docs():
             assert round(row["clients_share"] * 100, 2) == float(clients_pct)
             assert round(row["mrr_share"] * 100, 2) == float(mrr_pct)
     assert shown == found.height
+
+
+def test_the_worked_example_month_by_month_table_is_the_docs():
+    found = monthly_movements(
+        doc_lines(), first_month=date(2025, 11, 1), last_month=date(2026, 2, 1)
+    )
+    (rows,) = doc_tables(doc_section("Month by month, November 2025 to February 2026"))
+    columns = [
+        "clients_at_start",
+        "new",
+        "reactivated",
+        "churned",
+        "churned_from_start",
+        "clients_at_end",
+        "mrr_at_start",
+        "expansion",
+        "contraction",
+        "churned_mrr",
+        "mrr_at_end",
+    ]
+
+    shown = [(date.fromisoformat(f"{month}-01"), *map(float, cells)) for month, *cells in rows]
+    assert found.select("month", *columns).rows() == shown
+
+
+def test_the_worked_example_pareto_curve_is_the_docs():
+    values = client_mrr(doc_lines(), on=date(2026, 2, 28)).get_column("mrr")
+    found = pareto_curve(values, points=11)
+    (rows,) = doc_tables(doc_section("The Pareto curve on 28 February"))
+    computed = zip(found.client_share.tolist(), found.revenue_share.tolist(), strict=True)
+
+    assert [
+        [as_shown(x, s), as_shown(y, r)] for (x, y), (s, r) in zip(rows, computed, strict=True)
+    ] == rows
 
 
 def test_the_docs_name_every_public_function():
