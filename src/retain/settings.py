@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "retain.councils",
     "retain.alerts",
     "retain.advocacy",
+    "retain.scorecard",
     "retain.appreciation",
     "retain.valuereports",
     "retain.valuation",

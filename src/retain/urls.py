@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("retain.councils.urls")),
     path("", include("retain.alerts.urls")),
     path("", include("retain.advocacy.urls")),
+    path("", include("retain.scorecard.urls")),
     path("", include("retain.appreciation.urls")),
     path("", include("retain.valuereports.urls")),
 ]

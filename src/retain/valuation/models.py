@@ -28,7 +28,11 @@ class ClientValue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "as_of"], name="valuation_one_value_a_day")
         ]
-        indexes = [models.Index(fields=["client", "-as_of"], name="valuation_latest_value")]
+        indexes = [
+            models.Index(fields=["client", "-as_of"], name="valuation_latest_value"),
+            # The scorecard reads the latest day's values for every client.
+            models.Index(fields=["as_of"], name="valuation_value_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client_id} as of {self.as_of}: P(alive) {self.probability_alive}"
