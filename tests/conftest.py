@@ -77,12 +77,15 @@ def admin_user(db) -> User:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Outside CI, skip PostgreSQL-only tests when the database is SQLite, saying why."""
+    """Skip PostgreSQL-only tests when the database is SQLite, and tests that bring a
+    database of their own on the PostgreSQL pass (the SQLite pass runs them), saying why."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
+        marker, reason = "own_database", "runs on a database of its own: the SQLite pass runs it"
+    else:
+        marker, reason = "postgres", "needs PostgreSQL: run with DATABASE_URL=postgres://..."
+    skip = pytest.mark.skip(reason=reason)
     for item in items:
-        if "postgres" in item.keywords:
+        if marker in item.keywords:
             item.add_marker(skip)

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+# These tests run the command on a database file of their own, whatever DATABASE_URL
+# says, so the PostgreSQL pass of the suite would only repeat them.
+pytestmark = pytest.mark.own_database
 
-@pytest.fixture
-def retain(tmp_path: Path):
-    """Run `python -m retain ...` against a fresh database file in tmp_path."""
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'retain.sqlite3'}",
-        RETAIN_VAR_DIR=str(tmp_path / "var"),
-    )
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _runner(database: Path, var: Path) -> Run:
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", RETAIN_VAR_DIR=str(var))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -30,8 +32,27 @@ def retain(tmp_path: Path):
             timeout=120,
         )
 
-    assert run("init").returncode == 0
     return run
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file after `retain init`, made once (init takes about 9 s): each test
+    starts from a copy of it."""
+    folder = tmp_path_factory.mktemp("initialised")
+    database = folder / "retain.sqlite3"
+    result = _runner(database, folder / "var")("init")
+    assert result.returncode == 0, result.stderr
+    with closing(sqlite3.connect(database)) as db:  # everything in the file itself
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return database
+
+
+@pytest.fixture
+def retain(initialised: Path, tmp_path: Path) -> Run:
+    """Run `python -m retain ...` against a fresh initialised database file in tmp_path."""
+    shutil.copyfile(initialised, tmp_path / "retain.sqlite3")
+    return _runner(tmp_path / "retain.sqlite3", tmp_path / "var")
 
 
 def count_events(tmp_path: Path) -> int:
