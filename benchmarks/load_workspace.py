@@ -3,8 +3,9 @@
 For each database, on a fresh schema (`retain init`) loaded with --clients clients
 (one of them, BENCH-HEAVY, with --entries timeline entries; see _workspace_data.py),
 it starts `retain serve` (gunicorn, --workers) on 127.0.0.1, signs --users virtual
-users in once each, then runs each scenario for --seconds with all users at once,
-each user sending its next request as soon as the previous one answers:
+users in once each, then runs each scenario for --seconds with all users at once
+(or with fewer, see --scenario-users), each user sending its next request as soon
+as the previous one answers:
 
   * baseline      GET /login/ signed out: a trivial page through the same server,
                   middleware and connection handling, measured in the same run
@@ -13,6 +14,15 @@ each user sending its next request as soon as the previous one answers:
   * search        GET /clients/?q=<term> (name words and fragments, external ids,
                   contact surnames, in turn)
   * 360 page      GET /clients/<BENCH-HEAVY>/
+  * scorecard     GET /scorecard/: the balanced scorecard over its default period,
+                  reading the data set's subscription lines, incidents, survey answers,
+                  advocacy asks, touch and playbook tasks, handoffs and client values
+
+--scenarios NAME,NAME runs only those (names as above, with - for a space: my-clients,
+360-page); the baseline always runs, as it is the run's reference. --scenario-users
+NAME=N (repeatable) drives that scenario with N users instead of --users: an executive
+page such as the scorecard is not opened by ten people at once (scorecard=3). The
+results give each scenario's users.
 
 After each scenario the same pages are measured with one user alone for --solo-seconds:
 with more users than workers (and on a small machine, than CPUs) the loaded figures are
@@ -20,7 +30,8 @@ mostly queueing, and the one-user figures show what the page itself costs.
 
 Only 200 responses count towards latency; anything else is an error, reported. A page
 that answers 404 (not built yet) is reported as missing; the client list then falls back
-to /. Targets (p95): list and search < 200 ms, 360 page < 150 ms, my clients < 200 ms.
+to /. Targets (p95): list and search < 200 ms, 360 page < 150 ms, my clients < 200 ms,
+scorecard < 500 ms.
 
 PostgreSQL is VACUUMed and ANALYZEd after the load (autovacuum would do so within a minute
 or so, where it runs);
@@ -32,6 +43,7 @@ imports neither Django nor the app. Usage:
 
     .venv/bin/python benchmarks/load_workspace.py [--databases sqlite,postgresql]
         [--clients 100000] [--entries 50000] [--users 10] [--seconds 30] [--port 8765]
+        [--scenarios scorecard,360-page] [--scenario-users scorecard=3]
 
 Quick try: --clients 5000 --entries 2000 --seconds 5. While tuning, --keep DIR keeps the
 loaded databases and a later --keep DIR --reuse measures again without loading (the
@@ -67,7 +79,15 @@ POSTGRES_ADMIN = os.environ.get(
 POSTGRES_DB = "retain_bench_workspace"
 REQUEST_TIMEOUT = 30.0
 # Target p95 in ms per scenario; the baseline has none.
-TARGETS = {"my clients": 200.0, "client list": 200.0, "search": 200.0, "360 page": 150.0}
+TARGETS = {
+    "my clients": 200.0,
+    "client list": 200.0,
+    "search": 200.0,
+    "360 page": 150.0,
+    "scorecard": 500.0,
+}
+# The scenarios in the order they run; the first, the baseline, always runs.
+SCENARIOS = ["baseline", "my clients", "client list", "search", "360 page", "scorecard"]
 
 sys.path.insert(0, str(HERE))
 
@@ -172,6 +192,7 @@ class Result:
     database: str
     scenario: str
     path: str
+    users: int
     requests: int
     errors: int
     seconds: float
@@ -403,6 +424,16 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
         f"{data.get('thank_yous_of_bench_user', 0):,} thank-yous); load {loaded['total']:.1f} s",
         flush=True,
     )
+    if "incidents" in data:  # a database loaded before the scorecard's records has none
+        print(
+            f"{kind}: for the scorecard {data['subscription_lines']:,} subscription lines, "
+            f"{data['incidents']:,} incidents, {data['survey_responses']:,} survey responses "
+            f"({data['survey_invitations']:,} invitations), {data['advocacy_asks']:,} "
+            f"advocacy asks, {data['playbook_runs']:,} playbook runs with "
+            f"{data['playbook_tasks']:,} tasks, {data['transactions']:,} transactions, "
+            f"{data['client_values']:,} client values",
+            flush=True,
+        )
     server = Server(env, args.port, args.workers, workdir / f"server-{kind}.log")
     results: list[Result] = []
     try:
@@ -416,7 +447,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
                 "--port",
                 str(args.port),
                 "--users",
-                str(args.users),
+                str(max([args.users, *args.scenario_users.values()])),
                 "--email",
                 data["bench_email"],
                 "--password",
@@ -424,7 +455,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
             ]
         )
         sessions = signin["sessions"]
-        print(f"{kind}: {args.users} users signed in in {signin['seconds']:.1f} s", flush=True)
+        print(f"{kind}: {len(sessions)} users signed in in {signin['seconds']:.1f} s", flush=True)
         terms = search_terms(args.clients)
         random.Random(7).shuffle(terms)
         term_kind = {f"/clients/?q={quote(term)}": kind for kind, term in terms}
@@ -435,8 +466,13 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
             ("client list", ["/clients/"], True),
             ("search", list(term_kind), True),
             ("360 page", [heavy], True),
+            ("scorecard", ["/scorecard/"], True),
         ]
         for name, paths, signed_in in scenarios:
+            key = scenario_key(name)
+            if key != "baseline" and key not in args.scenarios:
+                continue
+            count = args.scenario_users.get(key, args.users)
             note = ""
             if signed_in:
                 status = probe(args.port, sessions[0], paths[0])
@@ -451,6 +487,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
                                 database=kind,
                                 scenario=name,
                                 path=paths[0],
+                                users=count,
                                 requests=0,
                                 errors=0,
                                 seconds=0.0,
@@ -466,7 +503,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
                         continue
                 elif status != 200:
                     note = f"probe answered {status}"
-            users = sessions if signed_in else [{}] * args.users
+            users = sessions[:count] if signed_in else [{}] * count
             drive = _drive(args.port, args.seconds, paths, users)
             solo = (
                 _drive(args.port, args.solo_seconds, paths, users[:1])
@@ -481,6 +518,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> list[Res
                 database=kind,
                 scenario=name,
                 path=paths[0] if len(paths) == 1 else f"/clients/?q=<{len(paths)} terms>",
+                users=count,
                 requests=len(ms) + errors,
                 errors=errors,
                 seconds=round(drive["seconds"], 2),
@@ -533,7 +571,7 @@ def _ms(value: float | None) -> str:
 
 
 HEADER = (
-    f"{'database':<11}{'scenario':<18}{'requests':>9}{'errors':>7}{'req/s':>8}"
+    f"{'database':<11}{'scenario':<18}{'users':>6}{'requests':>9}{'errors':>7}{'req/s':>8}"
     f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'target':>8}  {'p95':<8}{'1-user p50/p95':>15}"
 )
 
@@ -550,10 +588,41 @@ def _row(r: Result) -> str:
 
 def _main_row(r: Result, target: str) -> str:
     return (
-        f"{r.database:<11}{r.scenario:<18}{r.requests:>9,}{r.errors:>7,}{r.requests_per_s:>8.1f}"
+        f"{r.database:<11}{r.scenario:<18}{r.users:>6}{r.requests:>9,}{r.errors:>7,}"
+        f"{r.requests_per_s:>8.1f}"
         f"{_ms(r.p50_ms):>9}{_ms(r.p95_ms):>9}{_ms(r.p99_ms):>9}{target:>8}  {r.verdict:<8}"
         f"{_ms(r.solo_p50_ms) + '/' + _ms(r.solo_p95_ms):>15}" + (f" {r.note}" if r.note else "")
     )
+
+
+def scenario_key(name: str) -> str:
+    """A scenario's name as typed on the command line: "360 page" is 360-page."""
+    return name.split(" /")[0].strip().lower().replace("_", "-").replace(" ", "-")
+
+
+SCENARIO_KEYS = [scenario_key(name) for name in SCENARIOS]
+
+
+def parse_scenarios(text: str) -> set[str]:
+    """--scenarios: a comma-separated list of scenario names; the baseline is always run."""
+    chosen = {scenario_key(name) for name in text.split(",") if name.strip()}
+    unknown = sorted(chosen - set(SCENARIO_KEYS))
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown scenario {', '.join(unknown)} (choose from {', '.join(SCENARIO_KEYS)})"
+        )
+    return chosen | {"baseline"}
+
+
+def parse_scenario_users(text: str) -> tuple[str, int]:
+    """--scenario-users NAME=N: the scenario and how many users drive it."""
+    name, _, number = text.partition("=")
+    key = scenario_key(name)
+    if key not in SCENARIO_KEYS or not number.strip().isdigit() or int(number) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=N with N >= 1 and NAME one of {', '.join(SCENARIO_KEYS)}: {text!r}"
+        )
+    return key, int(number)
 
 
 def main() -> None:
@@ -566,6 +635,21 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--scenarios",
+        type=parse_scenarios,
+        default=set(SCENARIO_KEYS),
+        help=f"run only these, comma-separated ({', '.join(SCENARIO_KEYS)}; default all); "
+        "the baseline always runs",
+    )
+    parser.add_argument(
+        "--scenario-users",
+        type=parse_scenario_users,
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="drive scenario NAME with N users instead of --users (repeatable)",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument(
         "--solo-seconds",
@@ -587,6 +671,7 @@ def main() -> None:
     parser.add_argument("--email", help=argparse.SUPPRESS)
     parser.add_argument("--password", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.scenario_users = dict(args.scenario_users)
 
     if args.stage == "signin":
         stage_signin(args.port, args.users, args.email, args.password)
@@ -609,8 +694,9 @@ def main() -> None:
     print()
     print(
         f"{args.clients:,} clients, BENCH-HEAVY with {args.entries:,} timeline entries; "
-        f"{args.users} users for {args.seconds:g} s per scenario; gunicorn {args.workers} "
-        f"workers on {os.cpu_count()} CPUs"
+        f"{args.users} users for {args.seconds:g} s per scenario"
+        + "".join(f", {key} {n}" for key, n in sorted(args.scenario_users.items()))
+        + f"; gunicorn {args.workers} workers on {os.cpu_count()} CPUs"
     )
     print(HEADER)
     for result in results:
@@ -623,6 +709,8 @@ def main() -> None:
                 "clients": args.clients,
                 "entries": args.entries,
                 "users": args.users,
+                "scenario_users": args.scenario_users,
+                "scenarios": [key for key in SCENARIO_KEYS if key in args.scenarios],
                 "seconds": args.seconds,
                 "workers": args.workers,
                 "load_seconds": LOADS,
