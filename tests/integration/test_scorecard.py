@@ -384,13 +384,17 @@ def test_the_page_runs_the_same_queries_for_a_small_and_a_larger_company(
     client, owner, records, django_assert_max_num_queries
 ):
     client.force_login(owner)
-    client.get(reverse("scorecard") + "?" + QUERY)  # warm the segment menu's cache
+    client.get(reverse("scorecard") + "?" + QUERY)  # the segment menu and the lines kept
     with django_assert_max_num_queries(30) as small:
         client.get(reverse("scorecard") + "?" + QUERY)
     for n in range(30):
         other = ClientFactory(owner=owner, segment="smb")
         _line(other, dt.date(2024, 1, 1) + dt.timedelta(days=7 * n))
         IncidentFactory(client=other, opened_at=_at(dt.date(2025, 2, 1)))
+    with django_assert_max_num_queries(30) as changed:
+        client.get(reverse("scorecard") + "?" + QUERY)
     with django_assert_max_num_queries(30) as larger:
         client.get(reverse("scorecard") + "?" + QUERY)
+    # New lines are read once (one query more), then kept until they change again.
+    assert len(changed.captured_queries) == len(small.captured_queries) + 1
     assert len(larger.captured_queries) == len(small.captured_queries)

@@ -352,3 +352,19 @@ class ClientSearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class TableRevision(models.Model):
+    """A token that changes whenever a table's rows change, kept by database triggers
+    (migration 0007), so every write counts: the ORM, bulk loads, COPY, raw SQL.
+
+    Readers that keep a table in memory (the scorecard's subscription lines) read the
+    token first and reuse their copy only while it is unchanged. A random token, not a
+    counter: a rolled-back transaction's change can never come back under the same token.
+    """
+
+    table = models.CharField(max_length=63, primary_key=True)
+    token = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.table} at {self.token}"

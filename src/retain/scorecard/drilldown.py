@@ -245,7 +245,7 @@ def _movement_rows(
     filters: ScorecardFilters, key: str, department: Department | None, today: date
 ) -> list[DrillRow]:
     period = filters.period
-    lines = measures.prepare_lines(read_subscription_lines(segment=filters.segment))
+    lines = measures.prepare_lines(read_subscription_lines(segment=filters.segment).frame)
     movements = measures.client_movements(lines, start=period.start, end=period.end)
     cohort = pl.col("mrr_at_start") > 0
     chosen: dict[str, tuple[pl.Expr, str, tuple[str, ...]]] = {
@@ -299,7 +299,7 @@ def _valued(filters: ScorecardFilters, key: str, department: object, today: date
     if latest is None:
         return []
     period = filters.period
-    lines = read_subscription_lines(segment=filters.segment)
+    lines = read_subscription_lines(segment=filters.segment).frame
     active = set(measures.active_clients(lines, on=period.last_day).to_list())
     values = (
         ClientValue.objects.filter(as_of=latest, lifetime_value__isnull=False)
