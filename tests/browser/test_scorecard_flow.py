@@ -68,7 +68,11 @@ def test_an_executive_reads_the_scorecard_and_finds_the_clients_behind_it(
     harbour = ClientFactory(name="Harbour Foods", owner=owner, segment="smb")
     nordic = ClientFactory(name="Nordic Bakeries", owner=owner, segment="smb")
     polar = ClientFactory(name="Polar Freight", owner=owner, segment="enterprise")
-    for client, mrr, end in ((harbour, "1000", None), (nordic, "2000", ended), (polar, "5000", None)):
+    for client, mrr, end in (
+        (harbour, "1000", None),
+        (nordic, "2000", ended),
+        (polar, "5000", None),
+    ):
         SubscriptionLineFactory(
             client=client, start_date=two_years_ago, end_date=end, mrr=Decimal(mrr)
         )
