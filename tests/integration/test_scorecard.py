@@ -398,3 +398,14 @@ def test_the_page_runs_the_same_queries_for_a_small_and_a_larger_company(
     # New lines are read once (one query more), then kept until they change again.
     assert len(changed.captured_queries) == len(small.captured_queries) + 1
     assert len(larger.captured_queries) == len(small.captured_queries)
+
+
+def test_downloads_with_a_period_that_cannot_be_shown_are_refused_saying_why(client, owner):
+    client.force_login(owner)
+    for url in (
+        reverse("scorecard-csv", args=["summary"]) + "?first=2025-13",
+        reverse("scorecard-clients") + "?measure=new&first=2025-13",
+    ):
+        response = client.get(url)
+        assert response.status_code == 400
+        assert "From month: give a month as YYYY-MM" in response.content.decode()

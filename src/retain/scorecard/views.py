@@ -29,6 +29,12 @@ def _form(request: HttpRequest, today: date) -> ScorecardForm:
     return ScorecardForm(request.GET, today=today)
 
 
+def _refused(form: ScorecardForm) -> HttpResponse:
+    """A download's answer to filters that cannot be shown: why, as plain text."""
+    message = " ".join(map(str, form.non_field_errors()))
+    return HttpResponse(message, status=400, content_type="text/plain")
+
+
 def _query(filters: ScorecardFilters) -> str:
     """The filters as a query string, for links that keep them."""
     period = filters.period
@@ -170,9 +176,7 @@ def scorecard_csv(request: HttpRequest, table: str) -> HttpResponse | StreamingH
     today = timezone.localdate()
     form = _form(request, today)
     if not form.is_valid():
-        return HttpResponse(
-            " ".join(map(str, form.non_field_errors())), status=400, content_type="text/plain"
-        )
+        return _refused(form)
     built = build(get_scorecard(form.filters, today=today))
     period = form.filters.period
     name = f"scorecard-{table}-{period.first_month:%Y-%m}-{period.last_month:%Y-%m}.csv"
@@ -192,9 +196,7 @@ def scorecard_clients(request: HttpRequest) -> HttpResponse | StreamingHttpRespo
     today = timezone.localdate()
     form = _form(request, today)
     if not form.is_valid():
-        return HttpResponse(
-            " ".join(map(str, form.non_field_errors())), status=400, content_type="text/plain"
-        )
+        return _refused(form)
     department = None
     if measure.by_department and request.GET.get("department"):
         department = get_object_or_404(Department, slug=request.GET["department"])
