@@ -75,6 +75,8 @@ class Incident(models.Model):
                 condition=Q(status__in=["open", "in_progress"]),
             ),
             models.Index(fields=["client", "status"], name="incidents_client_status"),
+            # Reports over a period (the scorecard, the impact report).
+            models.Index(fields=["opened_at"], name="incidents_opened"),
         ]
 
     def __str__(self) -> str:
