@@ -389,6 +389,27 @@ class PreparedLines:
             tenures = self._tenures[grace] = _tenures(self._frame, grace)
         return tenures
 
+    def tenures(self, grace_days: int = DEFAULT_GRACE_DAYS) -> pl.DataFrame:
+        """Each client's tenures: ``client_id, initial, first_active, last_active``.
+
+        A tenure is a stretch of revenue between churns (see the module docstring): it
+        runs from ``first_active``, its first day with revenue, to ``last_active``, its
+        last (Date; null while it is still running, on an open-ended line), and the
+        client **churns** on ``last_active + 1``, the first day without revenue, the
+        churn :func:`churned_clients` counts. ``initial`` marks the client's first
+        tenure (a later one is a reactivation). With ``grace_days=0`` the tenures are
+        the plain stretches of active days. One row per tenure, sorted by ``client_id``
+        then ``first_active``. The same tenures every period measure starts from, for
+        callers that need churn dates themselves (churn-risk labels, for one), so that
+        they do not re-implement the grace window.
+        """
+        return self._tenures_for(grace_days).select(
+            "client_id",
+            "initial",
+            pl.col("first").cast(pl.Date).alias("first_active"),
+            pl.when(pl.col("last") < _OPEN).then(pl.col("last")).cast(pl.Date).alias("last_active"),
+        )
+
 
 def prepare_lines(lines: pl.DataFrame | PreparedLines) -> PreparedLines:
     """Check ``lines`` once for several measures: pass the result in their place.
