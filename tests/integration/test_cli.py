@@ -1,5 +1,8 @@
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from retain.cli import RETAIN_COMMANDS, main
 
@@ -18,10 +21,16 @@ def test_python_m_retain_runs_the_same_cli():
     assert "usage: retain COMMAND" in result.stdout
 
 
+@pytest.mark.own_database  # reads no database: the SQLite pass runs it once
 def test_every_retain_command_has_help():
-    for name in RETAIN_COMMANDS:
-        result = subprocess.run(
+    def help_of(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, "-m", "retain", name, "--help"], capture_output=True, text=True
         )
+
+    # A second each to start; four at a time.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(RETAIN_COMMANDS, pool.map(help_of, RETAIN_COMMANDS), strict=True))
+    for name, result in results.items():
         assert result.returncode == 0, (name, result.stderr)
         assert "usage: retain " in result.stdout
