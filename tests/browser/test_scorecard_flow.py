@@ -16,7 +16,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from retain.accounts.choices import Role
 from retain.accounts.models import Department
-from retain.scorecard.period import add_months
+from retain.analytics.calendar import add_months
 from tests.browser.conftest import SCREENSHOTS, BrowserThread
 from tests.browser.test_coordination_flow import member, sign_in
 from tests.factories import ClientFactory, IncidentFactory, SubscriptionLineFactory

@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from retain.accounts.models import Department
+from retain.analytics.calendar import add_months
 from retain.demo.services import DemoSummary
-from retain.incidents.impact import add_months
 from retain.incidents.services import open_incident
 from retain.incidents.views import IMPACT_CSV_HEADER
 from tests.demo import demo_company

@@ -9,10 +9,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retain.analytics.calendar import add_months
 from retain.incidents.impact import (
     ClientSpan,
     IncidentRow,
-    add_months,
     department_impact,
     months_between,
 )

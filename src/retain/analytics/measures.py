@@ -63,6 +63,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from retain.analytics.calendar import add_months
+
 __all__ = [
     "DEFAULT_GRACE_DAYS",
     "LINE_COLUMNS",
@@ -207,12 +209,6 @@ def _day(value: date) -> int:
     return (value - _EPOCH).days
 
 
-def _add_months(month: date, months: int) -> date:
-    """The first of the month ``months`` after ``month``'s month."""
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
     """Check the lines and turn them into ``client_id, start, end, mrr`` with day numbers.
 
@@ -257,7 +253,7 @@ def _period(start: date, end: date | None) -> tuple[int, int]:
     if end is None:
         if start.day != 1:
             raise ValueError("without an end, start must be a month's first day")
-        end = _add_months(start, 1)
+        end = add_months(start, 1)
     if end <= start:
         raise ValueError(f"the period must end after it starts ({start} .. {end})")
     return _day(start), _day(end)
@@ -704,7 +700,7 @@ def monthly_movements(
     tenures = prepared._tenures_for(grace_days)
     # starts[j] is month j's first day and starts[count] the day after the last month;
     # boundary j, the day before starts[j], is month j's opening and month j - 1's closing.
-    starts = np.array([_day(m) for m in [*months, _add_months(months[-1], 1)]], dtype=np.int64)
+    starts = np.array([_day(m) for m in [*months, add_months(months[-1], 1)]], dtype=np.int64)
 
     # Clients are numbered by their rank among the clients with a paid line: the same
     # numbers in the lines and in the tenures, which are built from those lines.
@@ -810,7 +806,7 @@ def monthly_periods(first: date, last: date) -> list[tuple[date, date]]:
     """
     periods, month = [], first.replace(day=1)
     while month <= last:
-        following = _add_months(month, 1)
+        following = add_months(month, 1)
         periods.append((month, following))
         month = following
     return periods
@@ -847,7 +843,7 @@ def cohort_retention(
         raise ValueError(f"last_month {last_month} is before first_month {first_month}")
     count = len(months)
     month_starts = np.array([_day(month) for month in months], dtype=np.int64)
-    month_ends = np.array([_day(_add_months(month, 1)) - 1 for month in months], dtype=np.int64)
+    month_ends = np.array([_day(add_months(month, 1)) - 1 for month in months], dtype=np.int64)
 
     prepared = prepare_lines(lines)
     frame = prepared._frame.filter(pl.col("mrr") > 0)

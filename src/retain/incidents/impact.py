@@ -22,6 +22,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from retain.analytics.calendar import add_months
+
 CHURN_WINDOW_MONTHS = 6
 
 
@@ -86,12 +88,6 @@ class DepartmentMonth:
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month ``months`` after ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def months_between(first: date, last: date) -> list[date]:

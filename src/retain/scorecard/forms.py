@@ -8,14 +8,9 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
+from retain.analytics.calendar import add_months, month_count
 from retain.clients.selectors import list_segments
-from retain.scorecard.period import (
-    MAX_MONTHS,
-    Period,
-    ScorecardFilters,
-    add_months,
-    months_between,
-)
+from retain.scorecard.period import MAX_MONTHS, Period, ScorecardFilters
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 DEFAULT_MONTHS = 12
@@ -60,7 +55,7 @@ class ScorecardForm(forms.Form):
             raise ValidationError(f"To month: {last:%Y-%m} has not started yet.")
         if first > last:
             raise ValidationError(f"From month {first:%Y-%m} is after to month {last:%Y-%m}.")
-        if months_between(first, last) > MAX_MONTHS:
+        if month_count(first, last) > MAX_MONTHS:
             raise ValidationError(f"The period can be at most {MAX_MONTHS} months long.")
         cleaned["period"] = Period(first, last)
         return cleaned

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from retain.analytics.calendar import add_months, month_count
 from retain.analytics.measures import DEFAULT_GRACE_DAYS
 
 # Trend charts cover at least this many months, ending with the period's last month,
@@ -14,17 +15,6 @@ from retain.analytics.measures import DEFAULT_GRACE_DAYS
 TREND_MONTHS = 12
 # The longest period (and trend) the page draws.
 MAX_MONTHS = 60
-
-
-def add_months(month: date, months: int) -> date:
-    """The first of the month ``months`` after ``month``'s month."""
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: date, last: date) -> int:
-    """How many calendar months run from ``first``'s month to ``last``'s, both counted."""
-    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 @dataclass(frozen=True)
@@ -56,7 +46,7 @@ class Period:
 
     @property
     def months(self) -> int:
-        return months_between(self.first_month, self.last_month)
+        return month_count(self.first_month, self.last_month)
 
     @property
     def trend_first_month(self) -> date:

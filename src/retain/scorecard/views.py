@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from retain.accounts.models import Department
+from retain.analytics.calendar import add_months
 from retain.clients.permissions import require
 from retain.core.charts import Series, bar_chart, heatmap, line_chart, share_curve
 from retain.core.http import stream_csv
@@ -18,7 +19,7 @@ from retain.core.paging import paginate
 from retain.scorecard import tables
 from retain.scorecard.drilldown import MEASURES, ClientRows, drill_down, iter_clients
 from retain.scorecard.forms import ScorecardForm
-from retain.scorecard.period import Period, ScorecardFilters, add_months
+from retain.scorecard.period import Period, ScorecardFilters
 from retain.scorecard.selectors import Scorecard, get_scorecard
 from retain.transfer.csvio import escape_cell
 
