@@ -208,7 +208,9 @@ class DepartmentIncidents:
     resolved: int
     sla_breaches: int
     mismatches: int
-    clients: int
+    clients: int | None
+    """Distinct clients affected (None for the totals: they do not add up across
+    departments)."""
     mean_hours_to_resolve: float | None
 
 
@@ -250,7 +252,7 @@ class InternalProcess:
             resolved=resolved,
             sla_breaches=sum(r.sla_breaches for r in rows),
             mismatches=sum(r.mismatches for r in rows),
-            clients=-1,  # distinct clients do not add up across departments
+            clients=None,
             mean_hours_to_resolve=hours / resolved if resolved else None,
         )
 

@@ -96,7 +96,7 @@ def _incident_row(row: DepartmentIncidents, slug: str) -> list[Cell]:
         linked(row.sla_breaches, "sla_breaches"),
         Cell(row.sla_breaches / row.opened if row.opened else None, PERCENT),
         linked(row.mismatches, "mismatches"),
-        Cell(row.clients if row.clients >= 0 else None, COUNT),
+        Cell(row.clients, COUNT),
     ]
 
 
