@@ -15,9 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import polars as pl
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -57,6 +56,9 @@ from retain.incidents.models import Incident
 from retain.playbooks.models import Task
 from retain.playbooks.selectors import list_client_tasks
 from retain.valuation.models import ClientValue
+
+if TYPE_CHECKING:  # polars takes 0.6 s to import: only the readers that need it load it
+    import polars as pl
 
 # What My clients shows of each client (see client_tags.my_client_rows).
 MY_CLIENTS_COLUMNS = ("name", "status", "mrr", "renewal_on", "owner", "backup_owner")
@@ -582,6 +584,8 @@ def _lines_token() -> str | None:
 
 
 def _read_all_lines() -> pl.DataFrame:
+    import polars as pl
+
     sql = f"SELECT {_LINE_COLUMNS_SQL[connection.vendor]} FROM {SubscriptionLine._meta.db_table} l"
     with connection.cursor() as cursor:
         cursor.execute(sql)
@@ -618,6 +622,8 @@ def read_subscription_lines(*, segment: str = "") -> SubscriptionLines:
     reverse. The segment is applied on every call (a client may change segment without
     touching its lines), and its members are part of the version.
     """
+    import polars as pl
+
     token = _lines_token()
     key = (connection.alias, str(connection.settings_dict["NAME"]))
     kept = _LINES.get(key)
